@@ -246,7 +246,7 @@ def make_client(endpoint: str, max_attempts: int = 1, region: str = REGION,
                 access_key: str = ACCESS_KEY, **config_kw):
     cfg = Config(
         retries={"max_attempts": max_attempts, "mode": "standard"},
-        connect_timeout=5,
+        connect_timeout=config_kw.pop("connect_timeout", 5),
         read_timeout=config_kw.pop("read_timeout", 30),
         **config_kw,
     )

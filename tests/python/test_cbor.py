@@ -315,7 +315,7 @@ def test_cbor_garbage_body(raw):
 
 
 def test_cbor_wrong_type_is_serialization_exception(raw):
-    # Data as a text string instead of a byte string
+    # Data as an integer instead of a byte string
     body = cbor2.dumps({"StreamName": "x", "PartitionKey": "k", "Data": 12})
     r = raw.send(TARGET_PREFIX + "PutRecord", body, content_type=CBOR)
     assert r.status == 400, r

@@ -13,8 +13,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import (
-    ACCOUNT,
-    REGION,
     create_stream,
     error_code,
     error_status,
@@ -82,7 +80,7 @@ def test_create_describe_summary_delete(kinesis):
     assert summ["EnhancedMonitoring"] == [{"ShardLevelMetrics": []}]
     assert summ["StreamCreationTimestamp"] == desc["StreamCreationTimestamp"]
 
-    listed = kinesis.list_streams()
+    listed = kinesis.list_streams(Limit=10000)
     assert name in listed["StreamNames"]
     summaries = {s["StreamName"]: s for s in listed["StreamSummaries"]}
     assert name in summaries
@@ -346,7 +344,7 @@ def test_put_record_shard_mapping(kinesis):
     n = 3  # not a power of two: floor(2^128 / 3) matters
     name = create_stream(kinesis, n)
     last_seq = collections.defaultdict(int)
-    keys = [f"key-{i}" for i in range(40)] + ["", "ü-unicode-ключ", "x" * 256][1:]
+    keys = [f"key-{i}" for i in range(40)] + ["ü-unicode-ключ", "x" * 256, " ", "\t"]
     for key in keys:
         resp = kinesis.put_record(StreamName=name, PartitionKey=key, Data=key.encode())
         assert resp["ShardId"] == shard_for_key(key, n), key
@@ -511,11 +509,34 @@ def test_at_timestamp(kinesis):
     r = first_read(kinesis, name, "AT_TIMESTAMP", Timestamp=past)
     assert [x["SequenceNumber"] for x in r["Records"]] == [s for s, _ in a + b]
 
-    # the arrival timestamp of a record is itself a valid AT_TIMESTAMP start (>= comparison)
-    all_recs = read_shard(kinesis, name, shard_id(0))
-    arr = all_recs[0]["ApproximateArrivalTimestamp"]
-    r = first_read(kinesis, name, "AT_TIMESTAMP", Timestamp=arr.replace(microsecond=0))
-    assert r["Records"][0]["SequenceNumber"] == a[0][0]
+
+
+def test_at_timestamp_millisecond_json(kinesis, raw):
+    """JSON timestamps are epoch seconds with a millisecond fraction, in both directions."""
+    name = create_stream(kinesis, 1)
+    put_n(kinesis, name, 1, prefix="a")
+    time.sleep(0.03)
+    put_n(kinesis, name, 1, prefix="b")
+    it = kinesis.get_shard_iterator(
+        StreamName=name, ShardId=shard_id(0), ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    resp = raw.json("GetRecords", {"ShardIterator": it})
+    assert resp.status == 200, resp
+    recs = resp.json()["Records"]
+    a_ts, b_ts = (r["ApproximateArrivalTimestamp"] for r in recs)
+    assert isinstance(a_ts, (int, float)) and 1.5e9 < a_ts < 1e11, a_ts  # seconds, not millis
+    assert round(a_ts * 1000) < round(b_ts * 1000)
+
+    def first(ts):
+        r = raw.json("GetShardIterator", {"StreamName": name, "ShardId": shard_id(0),
+                                          "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": ts})
+        assert r.status == 200, r
+        got = kinesis.get_records(ShardIterator=r.json()["ShardIterator"])["Records"]
+        return [x["Data"] for x in got]
+
+    assert first(a_ts) == [b"a-0", b"b-0"]  # inclusive
+    assert first(round(a_ts + 0.001, 3)) == [b"b-0"]  # one millisecond later
+    assert first(b_ts) == [b"b-0"]
 
 
 def test_get_records_paging(kinesis):

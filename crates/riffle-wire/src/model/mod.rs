@@ -1,0 +1,3 @@
+//! Typed shapes of each service's operations, with their member tables.
+
+pub mod kinesis;

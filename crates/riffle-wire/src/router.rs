@@ -1,0 +1,130 @@
+//! The one generic dispatcher. Each operation is a type implementing [`Operation`] (its name,
+//! member table and typed shapes, declared in [`crate::model`]); a service registers one async
+//! handler per operation. A call runs: decode body, schema check, deserialize into the typed
+//! input, run the handler, encode the typed output. Handlers never see HTTP or JSON.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::codec::Codec;
+use crate::error::AwsError;
+use crate::schema::{self, Member};
+
+/// Who is calling, from the SigV4 credential scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    pub account: String,
+    pub region: String,
+    pub request_id: String,
+}
+
+/// An AWS operation: its name, member table and typed shapes.
+pub trait Operation {
+    const NAME: &'static str;
+    const MEMBERS: &'static [Member];
+    /// Operations with no output answer 200 with an empty body.
+    const EMPTY_OUTPUT: bool = false;
+    type Input: DeserializeOwned + Send + 'static;
+    type Output: Serialize + Send + 'static;
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Handler<S> =
+    Box<dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>> + Send + Sync>;
+
+/// Routes `X-Amz-Target: <prefix>.<Operation>` to handlers over a service `S`.
+pub struct Router<S> {
+    prefix: &'static str,
+    ops: HashMap<&'static str, Handler<S>>,
+    not_built: HashSet<&'static str>,
+}
+
+/// What a target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A registered operation.
+    Known(&'a str),
+    /// An operation of this service that Riffle does not build yet.
+    NotBuilt(&'a str),
+    /// Not an operation of this service.
+    Unknown,
+}
+
+impl<S: Send + Sync + 'static> Router<S> {
+    pub fn new(prefix: &'static str) -> Self {
+        Router { prefix, ops: HashMap::new(), not_built: HashSet::new() }
+    }
+
+    /// Registers the handler of operation `O`.
+    pub fn route<O, F, Fut, E>(mut self, handler: F) -> Self
+    where
+        O: Operation,
+        F: Fn(Arc<S>, RequestContext, O::Input) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O::Output, E>> + Send + 'static,
+        E: Into<AwsError>,
+    {
+        let handler = Arc::new(handler);
+        self.ops.insert(
+            O::NAME,
+            Box::new(move |svc, ctx, mut body, codec| {
+                let handler = handler.clone();
+                Box::pin(async move {
+                    schema::check(O::MEMBERS, &mut body)?;
+                    let input: O::Input =
+                        serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))?;
+                    let output = handler(svc, ctx, input).await.map_err(Into::into)?;
+                    Ok(if O::EMPTY_OUTPUT { Vec::new() } else { codec.encode(&output) })
+                })
+            }),
+        );
+        self
+    }
+
+    /// Declares operations that exist in the AWS API but are not built yet: they answer
+    /// `UnknownOperationException` with a message saying so, never a fake success.
+    pub fn not_built(mut self, names: &[&'static str]) -> Self {
+        self.not_built.extend(names);
+        self
+    }
+
+    /// Classifies an `X-Amz-Target` value.
+    pub fn target<'a>(&self, target: &'a str) -> Target<'a> {
+        let Some((service, op)) = target.split_once('.') else { return Target::Unknown };
+        if service != self.prefix {
+            Target::Unknown
+        } else if self.ops.contains_key(op) {
+            Target::Known(op)
+        } else if self.not_built.contains(op) {
+            Target::NotBuilt(op)
+        } else {
+            Target::Unknown
+        }
+    }
+
+    /// Runs a registered operation on a decoded body.
+    pub async fn call(
+        &self,
+        svc: Arc<S>,
+        ctx: RequestContext,
+        op: &str,
+        codec: Codec,
+        body: serde_json::Value,
+    ) -> Result<Vec<u8>, AwsError> {
+        match self.ops.get(op) {
+            Some(h) => h(svc, ctx, body, codec).await,
+            None => Err(AwsError::bare("UnknownOperationException")),
+        }
+    }
+
+    /// Every registered operation name, sorted (for docs and tests).
+    pub fn operations(&self) -> Vec<&'static str> {
+        let mut v: Vec<_> = self.ops.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+}
