@@ -1,0 +1,163 @@
+//! Configuration. Each setting comes from, in order of precedence: a command-line flag, its
+//! `RIFFLE_*` environment variable, the TOML file named by `--config`, then the default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(name = "riffle", version, about = "Amazon Kinesis, self-hosted.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Drive a running server with PutRecords load and report throughput and latency.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// When the log fsyncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncArg {
+    /// fsync before every acknowledgement (group commit).
+    Always,
+    /// Acknowledge after the write, fsync every second.
+    Interval,
+    /// Never fsync.
+    Never,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (snake_case keys).
+    #[arg(long, env = "RIFFLE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1]
+    #[arg(long, env = "RIFFLE_HOST")]
+    pub host: Option<String>,
+    /// Port to listen on [default: 4567]
+    #[arg(long, env = "RIFFLE_PORT")]
+    pub port: Option<u16>,
+    /// Where data lives [default: ./riffle-data]
+    #[arg(long, env = "RIFFLE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// When writes are fsynced [default: always]
+    #[arg(long, env = "RIFFLE_SYNC", value_enum)]
+    pub sync: Option<SyncArg>,
+    /// Region used when a request's credential scope names none, and in ARNs [default: us-east-1]
+    #[arg(long, env = "RIFFLE_REGION")]
+    pub region: Option<String>,
+    /// Account used when the access key is not a 12-digit account id [default: 000000000000]
+    #[arg(long, env = "RIFFLE_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// Milliseconds a new stream stays CREATING [default: 0]
+    #[arg(long, env = "RIFFLE_CREATE_DELAY")]
+    pub create_delay: Option<u64>,
+    /// Milliseconds a deleted stream stays DELETING [default: 0]
+    #[arg(long, env = "RIFFLE_DELETE_DELAY")]
+    pub delete_delay: Option<u64>,
+    /// Milliseconds an updated stream stays UPDATING [default: 0]
+    #[arg(long, env = "RIFFLE_UPDATE_DELAY")]
+    pub update_delay: Option<u64>,
+    /// Open shards allowed per account and region [default: 10000]
+    #[arg(long, env = "RIFFLE_SHARD_LIMIT")]
+    pub shard_limit: Option<u32>,
+    /// Testing aid: shift the server's clock by this many milliseconds.
+    #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// The TOML file's shape.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    host: Option<String>,
+    port: Option<u16>,
+    data_dir: Option<PathBuf>,
+    sync: Option<SyncArg>,
+    region: Option<String>,
+    account_id: Option<String>,
+    create_delay: Option<u64>,
+    delete_delay: Option<u64>,
+    update_delay: Option<u64>,
+    shard_limit: Option<u32>,
+}
+
+/// Resolved settings of `riffle serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub sync: SyncArg,
+    pub region: String,
+    pub account_id: String,
+    pub create_delay: Duration,
+    pub delete_delay: Duration,
+    pub update_delay: Duration,
+    pub shard_limit: u32,
+    pub clock_offset_ms: i64,
+}
+
+impl ServeArgs {
+    pub fn resolve(self) -> anyhow::Result<ServeConfig> {
+        let file: FileConfig = match &self.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let account_id = self.account_id.or(file.account_id).unwrap_or_else(|| "000000000000".into());
+        anyhow::ensure!(
+            account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()),
+            "--account-id must be 12 digits"
+        );
+        Ok(ServeConfig {
+            host: self.host.or(file.host).unwrap_or_else(|| "127.0.0.1".into()),
+            port: self.port.or(file.port).unwrap_or(4567),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or_else(|| "riffle-data".into()),
+            sync: self.sync.or(file.sync).unwrap_or(SyncArg::Always),
+            region: self.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
+            account_id,
+            create_delay: Duration::from_millis(self.create_delay.or(file.create_delay).unwrap_or(0)),
+            delete_delay: Duration::from_millis(self.delete_delay.or(file.delete_delay).unwrap_or(0)),
+            update_delay: Duration::from_millis(self.update_delay.or(file.update_delay).unwrap_or(0)),
+            shard_limit: self.shard_limit.or(file.shard_limit).unwrap_or(10_000),
+            clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("riffle-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("riffle.toml");
+        std::fs::write(&file, "port = 9999\nregion = \"eu-west-1\"\nsync = \"never\"\n").unwrap();
+        let c = ServeArgs { config: Some(file), port: Some(1234), ..Default::default() }.resolve().unwrap();
+        assert_eq!(c.port, 1234);
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.sync, SyncArg::Never);
+        assert_eq!(c.host, "127.0.0.1");
+        assert_eq!(c.shard_limit, 10_000);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_account_is_refused() {
+        assert!(ServeArgs { account_id: Some("12".into()), ..Default::default() }.resolve().is_err());
+    }
+}

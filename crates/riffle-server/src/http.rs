@@ -1,0 +1,147 @@
+//! The AWS HTTP edge: one handler for every request on any path. It decides, in AWS's order,
+//! between the JSON/CBOR protocol errors, auth errors, unknown operations and a real call, then
+//! hands the decoded body to the service router. Responses carry `x-amzn-RequestId` and
+//! `x-amz-id-2`, and echo the request's content type.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use rand::RngCore;
+use riffle_streams::StreamsService;
+use riffle_wire::router::Target;
+use riffle_wire::sigv4::{self, AuthParts};
+use riffle_wire::{AwsError, Codec, RequestContext, Router};
+
+/// The largest request body accepted: a 10 MiB PutRecords, base64-inflated, with room to spare.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// What the handler needs.
+pub struct Edge {
+    pub streams: Arc<StreamsService>,
+    pub router: Router<StreamsService>,
+    pub default_region: String,
+    pub default_account: String,
+}
+
+pub fn app(edge: Arc<Edge>) -> axum::Router {
+    axum::Router::new()
+        .fallback(handle)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(edge)
+}
+
+fn request_headers(resp: &mut Response, request_id: &str) {
+    let h = resp.headers_mut();
+    h.insert("x-amzn-RequestId", HeaderValue::from_str(request_id).expect("uuid is ascii"));
+    let mut id2 = [0u8; 72];
+    rand::rng().fill_bytes(&mut id2);
+    let id2 = base64::engine::general_purpose::STANDARD.encode(id2);
+    h.insert("x-amz-id-2", HeaderValue::from_str(&id2).expect("base64 is ascii"));
+}
+
+fn json_like(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = (status, body).into_response();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// AWS answers requests outside the JSON protocol with small XML bodies and no content type.
+fn xml(status: StatusCode, body: String) -> Response {
+    (status, body).into_response()
+}
+
+fn xml_error(e: &AwsError) -> Response {
+    let msg = e.message.as_deref().unwrap_or("");
+    xml(StatusCode::FORBIDDEN, format!("<{t}>\n  <Message>{msg}</Message>\n</{t}>\n", t = e.code))
+}
+
+async fn handle(State(edge): State<Arc<Edge>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut resp = respond(&edge, &method, &uri, &headers, body, &request_id).await;
+    request_headers(&mut resp, &request_id);
+    resp
+}
+
+async fn respond(edge: &Edge, method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes, request_id: &str) -> Response {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let content_type = text("content-type").unwrap_or("").to_string();
+    let codec = if method == Method::POST { Codec::from_content_type(&content_type) } else { None };
+    let target = text("x-amz-target").unwrap_or("");
+    let auth = AuthParts {
+        authorization: text("authorization"),
+        query: uri.query(),
+        has_date_header: headers.contains_key("x-amz-date") || headers.contains_key("date"),
+    };
+
+    let Some(codec) = codec else {
+        // Outside the protocol: auth first, then why the request cannot be served.
+        if let Err(e) = sigv4::inspect(&auth) {
+            return xml_error(&e);
+        }
+        let parts: Vec<&str> = target.splitn(2, '.').collect();
+        return match parts.as_slice() {
+            [service, op] if !service.is_empty() && !op.is_empty() => match edge.router.target(target) {
+                Target::Unknown if *service != riffle_wire::model::kinesis::TARGET_PREFIX => xml_error(&AwsError::new(
+                    "UnrecognizedClientException",
+                    format!("No authorization strategy was found for service: {service}, operation: {op}"),
+                )),
+                Target::Unknown => xml(StatusCode::INTERNAL_SERVER_ERROR, "<InternalFailure/>\n".into()),
+                _ => xml(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n".into()),
+            },
+            _ => xml_error(&AwsError::new("AccessDeniedException", "Unable to determine service/operation name to be authorized")),
+        };
+    };
+
+    // The response's content type echoes the request's.
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_string();
+    let fail = |e: AwsError| json_like(e.status, &ct, e.body(codec));
+    let value = match codec.decode(&body) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let op = match edge.router.target(target) {
+        Target::Unknown => return fail(AwsError::bare("UnknownOperationException")),
+        t => t,
+    };
+    if body.is_empty() {
+        return fail(AwsError::bare("SerializationException"));
+    }
+    let caller = match sigv4::inspect(&auth) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let op = match op {
+        Target::Known(op) => op,
+        Target::NotBuilt(op) => {
+            return fail(AwsError::new(
+                "UnknownOperationException",
+                format!("Riffle does not implement {op} yet. See the README for the operations it supports."),
+            ));
+        }
+        Target::Unknown => unreachable!("handled above"),
+    };
+    let ctx = RequestContext {
+        account: sigv4::account_for(&caller.access_key, &edge.default_account),
+        region: caller.region.unwrap_or_else(|| edge.default_region.clone()),
+        request_id: request_id.to_string(),
+    };
+    tracing::debug!(op, request_id, account = %ctx.account, region = %ctx.region, "request");
+    match edge.router.call(edge.streams.clone(), ctx, op, codec, value).await {
+        Ok(out) => json_like(200, &ct, out),
+        Err(e) => {
+            if e.status >= 500 {
+                tracing::error!(op, request_id, code = e.code, "request failed");
+            } else {
+                tracing::debug!(op, request_id, code = e.code, message = ?e.message, "request refused");
+            }
+            fail(e)
+        }
+    }
+}

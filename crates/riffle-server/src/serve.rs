@@ -1,0 +1,79 @@
+//! `riffle serve`: opens the data directory (log and catalog), starts the Data Streams service
+//! and serves HTTP/1.1 and cleartext HTTP/2 on one port until SIGTERM or Ctrl-C, then drains
+//! in-flight requests and closes the log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use riffle_log::{FsStorage, Log, LogOptions, SyncMode};
+use riffle_meta::RedbStore;
+use riffle_streams::{StreamsConfig, StreamsService};
+use riffle_types::{Clock, SystemClock};
+
+use crate::config::{ServeConfig, SyncArg};
+use crate::http::{Edge, app};
+
+pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::with_offset(cfg.clock_offset_ms));
+    let storage = Arc::new(FsStorage::new(cfg.data_dir.join("log"))?);
+    let mut options = LogOptions::new(clock.clone());
+    options.sync = match cfg.sync {
+        SyncArg::Always => SyncMode::Always,
+        SyncArg::Interval => SyncMode::Interval(Duration::from_secs(1)),
+        SyncArg::Never => SyncMode::Never,
+    };
+    let log = Arc::new(Log::open(storage, options).context("opening the shard log")?);
+    let meta = Arc::new(RedbStore::open(&cfg.data_dir.join("catalog.redb")).context("opening the catalog")?);
+    let streams = StreamsService::open(
+        StreamsConfig {
+            create_delay: cfg.create_delay,
+            delete_delay: cfg.delete_delay,
+            update_delay: cfg.update_delay,
+            shard_limit: cfg.shard_limit,
+            ..Default::default()
+        },
+        clock,
+        meta,
+        log,
+    )?;
+    streams.spawn_background();
+    let edge = Arc::new(Edge {
+        streams: streams.clone(),
+        router: StreamsService::router(),
+        default_region: cfg.region.clone(),
+        default_account: cfg.account_id.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port))
+        .await
+        .with_context(|| format!("binding {}:{}", cfg.host, cfg.port))?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        data_dir = %cfg.data_dir.display(),
+        sync = ?cfg.sync,
+        "riffle is listening (HTTP/1.1 and h2c)"
+    );
+    axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("shutting down: flushing the log");
+    streams.shutdown();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,38 @@
+//! DeleteStream: DELETING for `--delete-delay`, then gone with its records.
+
+use std::sync::Arc;
+
+use riffle_meta::StreamStatus;
+use riffle_wire::RequestContext;
+use riffle_wire::model::kinesis::{DeleteStreamInput, Empty};
+
+use crate::error::{Result, StreamsError};
+use crate::service::StreamsService;
+
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: DeleteStreamInput) -> Result<Empty> {
+    let key = svc.stream_key(&ctx, &input.stream)?;
+    let delay = svc.config.delete_delay;
+    let uid = svc.update_stream(&key, |s| {
+        if s.status == StreamStatus::Deleting {
+            return Err(StreamsError::StreamNotActive {
+                name: s.key.name.clone(),
+                account: s.key.account.clone(),
+                status: s.status.as_str(),
+            });
+        }
+        s.status = StreamStatus::Deleting;
+        Ok(s.uid)
+    })?;
+    tracing::info!(stream = %key.name, "stream deleting");
+    if delay.is_zero() {
+        svc.finish_delete(&key, uid)?;
+    } else {
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Err(e) = svc.finish_delete(&key, uid) {
+                tracing::error!(error = %e, stream = %key.name, "could not finish deleting a stream");
+            }
+        });
+    }
+    Ok(Empty {})
+}

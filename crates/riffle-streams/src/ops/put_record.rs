@@ -1,0 +1,27 @@
+//! PutRecord: one record, durable before the reply.
+
+use std::sync::Arc;
+
+use riffle_types::SequenceNumber;
+use riffle_wire::RequestContext;
+use riffle_wire::model::kinesis::{PutRecordInput, PutRecordOutput};
+
+use crate::error::{Result, StreamsError};
+use crate::put::{Incoming, put};
+use crate::service::StreamsService;
+
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRecordInput) -> Result<PutRecordOutput> {
+    if let Some(seq) = &input.sequence_number_for_ordering
+        && SequenceNumber::parse(seq).is_none()
+    {
+        let key = svc.stream_key(&ctx, &input.stream)?;
+        return Err(StreamsError::InvalidArgument(format!(
+            "ExclusiveMinimumSequenceNumber {seq} used in PutRecord on stream {} under account {} is invalid.",
+            key.name, key.account
+        )));
+    }
+    let record = Incoming { partition_key: input.partition_key, explicit_hash_key: input.explicit_hash_key, data: input.data.0 };
+    let mut placed = put(&svc, &ctx, &input.stream, vec![record], |_| "data".to_string()).await?;
+    let p = placed.pop().expect("one record in, one out");
+    Ok(PutRecordOutput { shard_id: p.shard_id, sequence_number: p.sequence_number, encryption_type: None })
+}

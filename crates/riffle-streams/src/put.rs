@@ -1,0 +1,121 @@
+//! What PutRecord and PutRecords share: resolving the target stream, checking records against
+//! the stream's limits, routing them to shards and appending them through group commit.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use riffle_log::{RecordIn, ShardAppend, ShardKey};
+use riffle_meta::{StreamKey, StreamStatus};
+use riffle_types::hash::{parse_hash_key, partition_hash};
+use riffle_wire::RequestContext;
+use riffle_wire::model::kinesis::StreamRef;
+
+use crate::error::{Result, StreamsError};
+use crate::service::StreamsService;
+use crate::shard_map::{self, Router};
+
+/// One record to write.
+pub struct Incoming {
+    pub partition_key: String,
+    pub explicit_hash_key: Option<String>,
+    pub data: Bytes,
+}
+
+/// Where a record landed.
+pub struct Placed {
+    pub shard_id: String,
+    pub sequence_number: String,
+}
+
+/// Largest PutRecords request (data and partition keys) for a stream with the default 1 MiB
+/// record size; streams with larger records allow one record's worth, up to 10 MiB.
+pub const MAX_REQUEST_BYTES: usize = 5 << 20;
+
+/// Writes records to one stream and returns where each landed, in input order.
+/// `path` renders a record's member path for validation messages (`data` or
+/// `records.N.member.data`).
+pub async fn put(
+    svc: &Arc<StreamsService>,
+    ctx: &RequestContext,
+    stream: &StreamRef,
+    records: Vec<Incoming>,
+    path: impl Fn(usize) -> String,
+) -> Result<Vec<Placed>> {
+    let key: StreamKey = svc.stream_key(ctx, stream)?;
+    // Route under the catalog's read lock; remember what sequence numbers need.
+    let (uid, shards, slots, batches) = svc.read_stream(&key, |s| {
+        if !matches!(s.status, StreamStatus::Active | StreamStatus::Updating) {
+            return Err(StreamsService::not_found(&key));
+        }
+        let max_record = s.max_record_size_kib as usize * 1024;
+        let mut too_big = Vec::new();
+        let mut total = 0usize;
+        for (i, r) in records.iter().enumerate() {
+            if r.data.len() > max_record && too_big.len() < 10 {
+                too_big.push(format!(
+                    "Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max_record}",
+                    path(i),
+                    n = r.data.len()
+                ));
+            }
+            total += r.data.len() + r.partition_key.len();
+        }
+        if !too_big.is_empty() {
+            let n = too_big.len();
+            return Err(StreamsError::Validation(format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                too_big.join("; ")
+            )));
+        }
+        let max_request = MAX_REQUEST_BYTES.max(max_record);
+        if total > max_request {
+            return Err(StreamsError::InvalidArgument(format!(
+                "Records size exceeds {max_request} bytes limit. The size of the records in the request, including partition keys, is {total} bytes."
+            )));
+        }
+        let router = Router::new(s);
+        let mut batches: Vec<ShardAppend> = Vec::new();
+        let mut slots = Vec::with_capacity(records.len());
+        for r in &records {
+            let hash = match &r.explicit_hash_key {
+                Some(h) => parse_hash_key(h).ok_or_else(|| {
+                    StreamsError::InvalidArgument(format!(
+                        "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {h}"
+                    ))
+                })?,
+                None => partition_hash(&r.partition_key),
+            };
+            let shard = router.route(hash);
+            let b = match batches.iter().position(|b| b.key.shard == shard.index) {
+                Some(b) => b,
+                None => {
+                    batches.push(ShardAppend { key: ShardKey { stream: s.uid, shard: shard.index }, records: Vec::new() });
+                    batches.len() - 1
+                }
+            };
+            slots.push((b, batches[b].records.len()));
+            batches[b].records.push(RecordIn {
+                partition_key: Bytes::from(r.partition_key.clone().into_bytes()),
+                data: r.data.clone(),
+            });
+        }
+        let shards: Vec<_> = batches
+            .iter()
+            .map(|b| s.shards.iter().find(|x| x.index == b.key.shard).cloned().expect("routed shard exists"))
+            .collect();
+        Ok((s.uid, shards, slots, batches))
+    })?;
+    let _ = uid;
+    let appended = svc.log.append(batches).await?;
+    Ok(slots
+        .into_iter()
+        .map(|(b, i)| {
+            let a = appended[b];
+            Placed {
+                shard_id: riffle_types::ShardId(shards[b].index).to_string(),
+                sequence_number: shard_map::sequence_number(&shards[b], a.first_counter + i as u64, a.arrival_ms),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,221 @@
+//! The service state shared by every operation, and its background work: finishing
+//! CREATING/UPDATING/DELETING transitions and enforcing retention.
+//!
+//! Invariants: the in-memory catalog and the metadata store change together under the catalog's
+//! write lock, so what a reader sees is always what a restart would load; stream uids are never
+//! reused, so a recreated stream never sees its predecessor's records.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use riffle_log::Log;
+use riffle_meta::{MetaStore, StreamKey, StreamRecord, StreamStatus};
+use riffle_types::Clock;
+use riffle_types::names::StreamArn;
+use riffle_wire::RequestContext;
+use riffle_wire::model::kinesis::StreamRef;
+
+use crate::error::{Result, StreamsError};
+use crate::token::Sealer;
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct StreamsConfig {
+    /// Time spent in CREATING, DELETING and UPDATING.
+    pub create_delay: Duration,
+    pub delete_delay: Duration,
+    pub update_delay: Duration,
+    /// Open shards allowed per account and region.
+    pub shard_limit: u32,
+    /// ON_DEMAND streams allowed per account and region.
+    pub on_demand_stream_limit: u32,
+    /// How often retention runs.
+    pub retention_interval: Duration,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            create_delay: Duration::ZERO,
+            delete_delay: Duration::ZERO,
+            update_delay: Duration::ZERO,
+            shard_limit: 10_000,
+            on_demand_stream_limit: 50,
+            retention_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The Data Streams service.
+pub struct StreamsService {
+    pub(crate) config: StreamsConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) meta: Arc<dyn MetaStore>,
+    pub(crate) log: Arc<Log>,
+    pub(crate) sealer: Sealer,
+    pub(crate) catalog: RwLock<BTreeMap<StreamKey, StreamRecord>>,
+}
+
+const ITERATOR_KEY: &str = "iterator-key";
+const NEXT_UID: &str = "next-stream-uid";
+
+impl StreamsService {
+    /// Loads the catalog and finishes any transition a shutdown interrupted.
+    pub fn open(
+        config: StreamsConfig,
+        clock: Arc<dyn Clock>,
+        meta: Arc<dyn MetaStore>,
+        log: Arc<Log>,
+    ) -> Result<Arc<StreamsService>> {
+        let key = match meta.get_value(ITERATOR_KEY)? {
+            Some(k) if k.len() == 32 => k.try_into().expect("32 bytes"),
+            _ => {
+                let k = Sealer::random_key();
+                meta.put_value(ITERATOR_KEY, &k)?;
+                k
+            }
+        };
+        let mut catalog = BTreeMap::new();
+        for mut s in meta.load_streams()? {
+            match s.status {
+                StreamStatus::Deleting => {
+                    meta.delete_stream(&s.key)?;
+                    log.forget_stream(s.uid);
+                    continue;
+                }
+                StreamStatus::Creating | StreamStatus::Updating => {
+                    s.status = StreamStatus::Active;
+                    s.transition_until_ms = None;
+                    meta.put_stream(&s)?;
+                }
+                StreamStatus::Active => {}
+            }
+            catalog.insert(s.key.clone(), s);
+        }
+        Ok(Arc::new(StreamsService { config, clock, meta, log, sealer: Sealer::new(&key), catalog: RwLock::new(catalog) }))
+    }
+
+    /// The operations this service answers, and those it does not build yet.
+    pub fn router() -> riffle_wire::Router<StreamsService> {
+        crate::ops::router()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Allocates a stream uid that was never used before, durably.
+    pub(crate) fn next_uid(&self) -> Result<u64> {
+        let current = self
+            .meta
+            .get_value(NEXT_UID)?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(1);
+        self.meta.put_value(NEXT_UID, (current + 1).to_string().as_bytes())?;
+        Ok(current)
+    }
+
+    /// The key of the stream a request names by `StreamName` or `StreamARN`.
+    pub(crate) fn stream_key(&self, ctx: &RequestContext, r: &StreamRef) -> Result<StreamKey> {
+        if let Some(arn) = &r.stream_arn {
+            let arn = StreamArn::parse(arn).ok_or_else(|| StreamsError::InvalidArgument(format!("Invalid StreamARN {arn}.")))?;
+            if let Some(name) = &r.stream_name
+                && *name != arn.name
+            {
+                return Err(StreamsError::InvalidArgument(format!(
+                    "StreamName {name} and StreamARN {} do not refer to the same stream.",
+                    arn
+                )));
+            }
+            return Ok(StreamKey { account: arn.account, region: arn.region, name: arn.name });
+        }
+        match &r.stream_name {
+            Some(name) => Ok(StreamKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.clone() }),
+            None => Err(StreamsError::InvalidArgument("Either StreamName or StreamARN must be provided.".into())),
+        }
+    }
+
+    pub(crate) fn not_found(key: &StreamKey) -> StreamsError {
+        StreamsError::StreamNotFound { name: key.name.clone(), account: key.account.clone() }
+    }
+
+    /// Runs `f` on a stream's record.
+    pub(crate) fn read_stream<R>(&self, key: &StreamKey, f: impl FnOnce(&StreamRecord) -> Result<R>) -> Result<R> {
+        let catalog = self.catalog.read().expect("catalog lock");
+        let s = catalog.get(key).ok_or_else(|| Self::not_found(key))?;
+        f(s)
+    }
+
+    /// Changes a stream's record with `f` and persists the change before anyone else sees it.
+    pub(crate) fn update_stream<R>(&self, key: &StreamKey, f: impl FnOnce(&mut StreamRecord) -> Result<R>) -> Result<R> {
+        let mut catalog = self.catalog.write().expect("catalog lock");
+        let s = catalog.get_mut(key).ok_or_else(|| Self::not_found(key))?;
+        let mut updated = s.clone();
+        let r = f(&mut updated)?;
+        self.meta.put_stream(&updated)?;
+        *s = updated;
+        Ok(r)
+    }
+
+    /// Ends a CREATING or UPDATING state after `delay`.
+    pub(crate) fn finish_transition_after(self: &Arc<Self>, key: StreamKey, uid: u64, delay: Duration) {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let r = svc.update_stream(&key, |s| {
+                if s.uid == uid && matches!(s.status, StreamStatus::Creating | StreamStatus::Updating) {
+                    s.status = StreamStatus::Active;
+                    s.transition_until_ms = None;
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                tracing::warn!(error = %e, stream = %key.name, "could not finish a stream transition");
+            }
+        });
+    }
+
+    /// Removes a stream for good: catalog, metadata and its place in the log.
+    pub(crate) fn finish_delete(&self, key: &StreamKey, uid: u64) -> Result<()> {
+        let mut catalog = self.catalog.write().expect("catalog lock");
+        if catalog.get(key).is_some_and(|s| s.uid == uid) {
+            self.meta.delete_stream(key)?;
+            catalog.remove(key);
+            self.log.forget_stream(uid);
+        }
+        Ok(())
+    }
+
+    /// Deletes expired log segments. Records past retention are already hidden from reads.
+    pub fn enforce_retention(&self) -> Result<usize> {
+        let retention: HashMap<u64, i64> = {
+            let catalog = self.catalog.read().expect("catalog lock");
+            catalog.values().map(|s| (s.uid, i64::from(s.retention_hours) * 3_600_000)).collect()
+        };
+        Ok(self.log.enforce_retention(&|uid| retention.get(&uid).copied())?)
+    }
+
+    /// Starts the retention loop (once at start, then every `retention_interval`).
+    pub fn spawn_background(self: &Arc<Self>) {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(svc.config.retention_interval);
+            loop {
+                tick.tick().await;
+                let s = svc.clone();
+                match tokio::task::spawn_blocking(move || s.enforce_retention()).await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(segments = n, "retention deleted expired segments"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "retention failed"),
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// Closes the log, waiting for queued writes.
+    pub fn shutdown(&self) {
+        self.log.close();
+    }
+}
