@@ -244,8 +244,13 @@ def fresh_riffle(riffle_factory) -> RiffleServer:
 
 def make_client(endpoint: str, max_attempts: int = 1, region: str = REGION,
                 access_key: str = ACCESS_KEY, **config_kw):
+    """boto3 Kinesis client. `max_attempts` is the TOTAL number of attempts (1 = no retries).
+
+    Note: botocore's `retries={"max_attempts": N}` counts retries, i.e. N + 1 attempts; a retry
+    after a server crash would re-send a batch and store it twice, so use total_max_attempts.
+    """
     cfg = Config(
-        retries={"max_attempts": max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
         connect_timeout=config_kw.pop("connect_timeout", 5),
         read_timeout=config_kw.pop("read_timeout", 30),
         **config_kw,

@@ -199,6 +199,29 @@ def test_on_demand_has_four_shards(kinesis):
     assert listed[name]["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"}
 
 
+
+def test_default_page_sizes(riffle_factory):
+    """AWS-documented defaults: DescribeStream and ListStreams return 100 per page by default."""
+    srv = riffle_factory("--sync", "never")
+    k = make_client(srv.endpoint)
+    big = create_stream(k, 101, name="big-" + uuid.uuid4().hex[:8])
+    d = k.describe_stream(StreamName=big)["StreamDescription"]
+    assert len(d["Shards"]) == 100
+    assert d["HasMoreShards"] is True
+    d2 = k.describe_stream(StreamName=big, ExclusiveStartShardId=shard_id(99))["StreamDescription"]
+    assert [s["ShardId"] for s in d2["Shards"]] == [shard_id(100)]
+    assert d2["HasMoreShards"] is False
+    assert len(k.list_shards(StreamName=big)["Shards"]) == 101  # ListShards default is 1000
+
+    for i in range(100):
+        k.create_stream(StreamName=f"many-{i:03d}", ShardCount=1)
+    page = k.list_streams()
+    assert len(page["StreamNames"]) == 100
+    assert page["HasMoreStreams"] is True
+    assert page["StreamNames"] == sorted(page["StreamNames"])
+    rest = k.list_streams(ExclusiveStartStreamName=page["StreamNames"][-1])
+    assert len(rest["StreamNames"]) == 1 and rest["HasMoreStreams"] is False
+
 # --------------------------------------------------------------------------- tags
 
 
@@ -433,6 +456,24 @@ def test_binary_and_max_size_round_trip(kinesis):
     assert [r["SequenceNumber"] for r in got] == seqs
     assert [r["Data"] for r in got] == blobs
 
+
+
+def test_get_records_10_mib_cap(kinesis):
+    """One GetRecords call returns at most 10 MiB of data."""
+    name = create_stream(kinesis, 1)
+    size = 1024 * 1024 - 1  # + 1-char partition key = 1 MiB per record
+    for i in range(12):
+        kinesis.put_record(StreamName=name, PartitionKey="k", Data=bytes([i]) * size)
+    it = kinesis.get_shard_iterator(
+        StreamName=name, ShardId=shard_id(0), ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    resp = kinesis.get_records(ShardIterator=it)
+    recs = resp["Records"]
+    assert 1 <= len(recs) < 12, len(recs)
+    assert sum(len(r["Data"]) for r in recs) <= 10 * 1024 * 1024
+    assert [r["Data"][0] for r in recs] == list(range(len(recs)))
+    assert resp["NextShardIterator"]
+    assert resp["MillisBehindLatest"] >= 0
 
 # --------------------------------------------------------------------------- iterators
 

@@ -302,6 +302,17 @@ def test_put_record_data_over_1mib(kinesis, stream1):
     assert error_code(ei.value) in ("InvalidArgumentException", "ValidationException")
 
 
+
+def test_record_size_includes_partition_key(kinesis, stream1):
+    """AWS: "The record size limit applies to the total size of the partition key and data blob."
+    Exactly 1 MiB of data plus a 1-character key is over the default 1 MiB limit."""
+    name, _ = stream1
+    with pytest.raises(ClientError) as ei:
+        kinesis.put_record(StreamName=name, PartitionKey="k", Data=b"x" * (1024 * 1024))
+    assert_client_error(ei, "InvalidArgumentException")
+    # exactly 1 MiB in total is accepted
+    kinesis.put_record(StreamName=name, PartitionKey="kk", Data=b"x" * (1024 * 1024 - 2))
+
 def test_partition_key_empty(raw, stream1):
     name, _ = stream1
     r = raw.json("PutRecord", {"StreamName": name, "PartitionKey": "", "Data": b64(b"x")})

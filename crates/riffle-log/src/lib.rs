@@ -14,10 +14,10 @@
 //!
 //! See docs/storage-format.md for the bytes and the recovery rules.
 
-pub mod format;
-pub mod storage;
 #[cfg(any(test, feature = "testing"))]
 pub mod faulty;
+pub mod format;
+pub mod storage;
 mod writer;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -60,7 +60,12 @@ pub struct LogOptions {
 
 impl LogOptions {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        LogOptions { sync: SyncMode::Always, segment_bytes: 128 << 20, segment_max_age_ms: 3_600_000, clock }
+        LogOptions {
+            sync: SyncMode::Always,
+            segment_bytes: 128 << 20,
+            segment_max_age_ms: 3_600_000,
+            clock,
+        }
     }
 }
 
@@ -141,8 +146,13 @@ struct Shared {
 }
 
 enum Command {
-    Append { shards: Vec<ShardAppend>, reply: oneshot::Sender<Result<Vec<Appended>, LogError>> },
-    Forget { stream: u64 },
+    Append {
+        shards: Vec<ShardAppend>,
+        reply: oneshot::Sender<Result<Vec<Appended>, LogError>>,
+    },
+    Forget {
+        stream: u64,
+    },
 }
 
 /// The shared write-ahead log. Cheap to share behind an `Arc`; closing joins the writer.
@@ -164,7 +174,11 @@ fn parse_segment_name(name: &str) -> Option<u64> {
 impl Log {
     /// Opens (recovering) or creates the log in `storage`.
     pub fn open(storage: Arc<dyn Storage>, options: LogOptions) -> Result<Log, LogError> {
-        let mut ids: Vec<u64> = storage.list()?.iter().filter_map(|n| parse_segment_name(n)).collect();
+        let mut ids: Vec<u64> = storage
+            .list()?
+            .iter()
+            .filter_map(|n| parse_segment_name(n))
+            .collect();
         ids.sort_unstable();
         let mut index: HashMap<ShardKey, ShardIndex> = HashMap::new();
         let mut segments = BTreeMap::new();
@@ -183,8 +197,14 @@ impl Log {
         });
         let (tx, rx) = mpsc::channel();
         let w = writer::Writer::start(shared.clone())?;
-        let handle = std::thread::Builder::new().name("riffle-log-writer".into()).spawn(move || w.run(rx))?;
-        Ok(Log { shared, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(handle)) })
+        let handle = std::thread::Builder::new()
+            .name("riffle-log-writer".into())
+            .spawn(move || w.run(rx))?;
+        Ok(Log {
+            shared,
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(handle)),
+        })
     }
 
     /// Appends batches for any number of shards atomically with respect to ordering; resolves
@@ -200,26 +220,38 @@ impl Log {
 
     fn send(&self, cmd: Command) -> Result<(), LogError> {
         let tx = self.tx.lock().expect("lock");
-        tx.as_ref().ok_or(LogError::Closed)?.send(cmd).map_err(|_| LogError::Closed)
+        tx.as_ref()
+            .ok_or(LogError::Closed)?
+            .send(cmd)
+            .map_err(|_| LogError::Closed)
     }
 
     /// Drops a deleted stream's shards from the index; its segments then expire as a whole.
     pub fn forget_stream(&self, stream: u64) {
-        self.shared.index.write().expect("lock").retain(|k, _| k.stream != stream);
+        self.shared
+            .index
+            .write()
+            .expect("lock")
+            .retain(|k, _| k.stream != stream);
         let _ = self.send(Command::Forget { stream });
     }
 
     /// The shard's tip, or `None` if nothing was ever written to it.
     pub fn tip(&self, key: ShardKey) -> Option<ShardTip> {
         let index = self.shared.index.read().expect("lock");
-        index.get(&key).map(|s| ShardTip { next_counter: s.next_counter, last_arrival_ms: s.last_arrival_ms })
+        index.get(&key).map(|s| ShardTip {
+            next_counter: s.next_counter,
+            last_arrival_ms: s.last_arrival_ms,
+        })
     }
 
     /// The counter of the first record that arrived at or after `ts_ms`, or the tip's next
     /// counter (`default_next`) if none did.
     pub fn counter_at_time(&self, key: ShardKey, ts_ms: i64, default_next: u64) -> u64 {
         let index = self.shared.index.read().expect("lock");
-        let Some(s) = index.get(&key) else { return default_next };
+        let Some(s) = index.get(&key) else {
+            return default_next;
+        };
         let i = s.batches.partition_point(|b| b.arrival_ms < ts_ms);
         s.batches.get(i).map_or(s.next_counter, |b| b.first_counter)
     }
@@ -237,8 +269,12 @@ impl Log {
     ) -> Result<Vec<StoredRecord>, LogError> {
         let wanted: Vec<BatchMeta> = {
             let index = self.shared.index.read().expect("lock");
-            let Some(s) = index.get(&key) else { return Ok(Vec::new()) };
-            let start = s.batches.partition_point(|b| b.first_counter + u64::from(b.count) <= from);
+            let Some(s) = index.get(&key) else {
+                return Ok(Vec::new());
+            };
+            let start = s
+                .batches
+                .partition_point(|b| b.first_counter + u64::from(b.count) <= from);
             let mut out = Vec::new();
             let mut n = 0usize;
             let mut bytes = 0usize;
@@ -267,14 +303,18 @@ impl Log {
             };
             let mut buf = vec![0u8; b.len as usize];
             file.read_exact_at(&mut buf, b.offset)?;
-            let (_, recs) = format::batch_records(Bytes::from(buf))
-                .map_err(|_| LogError::Corrupt { segment: b.segment, offset: b.offset })?;
+            let (_, recs) =
+                format::batch_records(Bytes::from(buf)).map_err(|_| LogError::Corrupt {
+                    segment: b.segment,
+                    offset: b.offset,
+                })?;
             for r in recs {
                 if r.counter < from {
                     continue;
                 }
                 let size = r.data.len() + r.partition_key.len();
-                if records.len() >= max_records || (!records.is_empty() && bytes + size > max_bytes) {
+                if records.len() >= max_records || (!records.is_empty() && bytes + size > max_bytes)
+                {
                     return Ok(records);
                 }
                 bytes += size;
@@ -287,7 +327,10 @@ impl Log {
     /// Deletes whole sealed segments, oldest first, while every stream in them has expired:
     /// `retention_ms(stream)` is the stream's retention, or `None` if the stream is gone.
     /// Returns how many segments were deleted.
-    pub fn enforce_retention(&self, retention_ms: &dyn Fn(u64) -> Option<i64>) -> Result<usize, LogError> {
+    pub fn enforce_retention(
+        &self,
+        retention_ms: &dyn Fn(u64) -> Option<i64>,
+    ) -> Result<usize, LogError> {
         let now = self.shared.options.clock.now_ms();
         let mut deleted = Vec::new();
         {
@@ -297,10 +340,9 @@ impl Log {
                 if Some(*id) == active {
                     break;
                 }
-                let expired = seg
-                    .newest_by_stream
-                    .iter()
-                    .all(|(stream, newest)| retention_ms(*stream).is_none_or(|r| newest + r <= now));
+                let expired = seg.newest_by_stream.iter().all(|(stream, newest)| {
+                    retention_ms(*stream).is_none_or(|r| newest + r <= now)
+                });
                 if !expired {
                     break;
                 }
@@ -315,7 +357,11 @@ impl Log {
         if let Some(&newest_deleted) = deleted.last() {
             let mut index = self.shared.index.write().expect("lock");
             for s in index.values_mut() {
-                while s.batches.front().is_some_and(|b| b.segment <= newest_deleted) {
+                while s
+                    .batches
+                    .front()
+                    .is_some_and(|b| b.segment <= newest_deleted)
+                {
                     s.batches.pop_front();
                 }
             }
@@ -355,7 +401,11 @@ fn recover_segment(
     let len = file.len();
     let mut bytes = vec![0u8; len as usize];
     file.read_exact_at(&mut bytes, 0)?;
-    let mut seg = Segment { file: file.clone(), created_ms: options.clock.now_ms(), newest_by_stream: HashMap::new() };
+    let mut seg = Segment {
+        file: file.clone(),
+        created_ms: options.clock.now_ms(),
+        newest_by_stream: HashMap::new(),
+    };
     let mut first = true;
     let mut pos = 0usize;
     while pos < bytes.len() {
@@ -384,7 +434,10 @@ fn recover_segment(
                         });
                         s.next_counter = s.next_counter.max(h.first_counter + u64::from(h.count));
                         s.last_arrival_ms = s.last_arrival_ms.max(h.arrival_ms);
-                        let newest = seg.newest_by_stream.entry(h.key.stream).or_insert(h.arrival_ms);
+                        let newest = seg
+                            .newest_by_stream
+                            .entry(h.key.stream)
+                            .or_insert(h.arrival_ms);
                         *newest = (*newest).max(h.arrival_ms);
                         first = false;
                     }
@@ -393,9 +446,18 @@ fn recover_segment(
             }
             Err(why) => {
                 if is_last && why == Invalid::Short {
-                    tracing::warn!(segment = id, offset = pos, "cutting a torn write at the log's tail");
+                    tracing::warn!(
+                        segment = id,
+                        offset = pos,
+                        "cutting a torn write at the log's tail"
+                    );
                 } else {
-                    tracing::error!(segment = id, offset = pos, ?why, "cutting a damaged log tail");
+                    tracing::error!(
+                        segment = id,
+                        offset = pos,
+                        ?why,
+                        "cutting a damaged log tail"
+                    );
                 }
                 file.truncate(pos as u64)?;
                 break;

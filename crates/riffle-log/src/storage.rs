@@ -21,6 +21,10 @@ pub trait LogFile: Send + Sync {
     fn sync(&self) -> io::Result<()>;
     /// The current length, including bytes not yet synced.
     fn len(&self) -> u64;
+    /// Whether nothing was ever appended (or everything was cut).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Cuts the file to `len` bytes and makes that durable.
     fn truncate(&self, len: u64) -> io::Result<()>;
 }
@@ -91,15 +95,28 @@ impl Storage for FsStorage {
     }
 
     fn create(&self, name: &str) -> io::Result<Arc<dyn LogFile>> {
-        let file = OpenOptions::new().read(true).write(true).create_new(true).open(self.dir.join(name))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(self.dir.join(name))?;
         self.sync_dir()?;
-        Ok(Arc::new(FsFile { file, len: AtomicU64::new(0) }))
+        Ok(Arc::new(FsFile {
+            file,
+            len: AtomicU64::new(0),
+        }))
     }
 
     fn open(&self, name: &str) -> io::Result<Arc<dyn LogFile>> {
-        let file = OpenOptions::new().read(true).write(true).open(self.dir.join(name))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(self.dir.join(name))?;
         let len = file.metadata()?.len();
-        Ok(Arc::new(FsFile { file, len: AtomicU64::new(len) }))
+        Ok(Arc::new(FsFile {
+            file,
+            len: AtomicU64::new(len),
+        }))
     }
 
     fn remove(&self, name: &str) -> io::Result<()> {

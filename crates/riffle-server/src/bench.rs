@@ -44,7 +44,12 @@ pub struct BenchArgs {
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-async fn call(client: &HttpClient, endpoint: &str, op: &str, body: Bytes) -> anyhow::Result<(u16, Bytes)> {
+async fn call(
+    client: &HttpClient,
+    endpoint: &str,
+    op: &str,
+    body: Bytes,
+) -> anyhow::Result<(u16, Bytes)> {
     let req = Request::post(endpoint)
         .header("content-type", "application/x-amz-json-1.1")
         .header("x-amz-target", format!("Kinesis_20131202.{op}"))
@@ -70,9 +75,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let create = serde_json::json!({"StreamName": args.stream, "ShardCount": args.shards});
-    let (status, body) = call(&client, &args.endpoint, "CreateStream", create.to_string().into()).await.context("is the server running?")?;
+    let (status, body) = call(
+        &client,
+        &args.endpoint,
+        "CreateStream",
+        create.to_string().into(),
+    )
+    .await
+    .context("is the server running?")?;
     if status != 200 && !String::from_utf8_lossy(&body).contains("ResourceInUseException") {
-        bail!("CreateStream failed: {status} {}", String::from_utf8_lossy(&body));
+        bail!(
+            "CreateStream failed: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
     loop {
         let d = serde_json::json!({"StreamName": args.stream}).to_string();
@@ -83,7 +98,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(args.max_requests.unwrap_or(u64::MAX)));
+    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
+        args.max_requests.unwrap_or(u64::MAX),
+    ));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.connections {

@@ -71,7 +71,12 @@ pub struct ServeArgs {
     #[arg(long, env = "RIFFLE_SHARD_LIMIT")]
     pub shard_limit: Option<u32>,
     /// Testing aid: shift the server's clock by this many milliseconds.
-    #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        env = "RIFFLE_CLOCK_OFFSET_MS",
+        hide = true,
+        allow_hyphen_values = true
+    )]
     pub clock_offset_ms: Option<i64>,
 }
 
@@ -111,26 +116,45 @@ impl ServeArgs {
     pub fn resolve(self) -> anyhow::Result<ServeConfig> {
         let file: FileConfig = match &self.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
             }
             None => FileConfig::default(),
         };
-        let account_id = self.account_id.or(file.account_id).unwrap_or_else(|| "000000000000".into());
+        let account_id = self
+            .account_id
+            .or(file.account_id)
+            .unwrap_or_else(|| "000000000000".into());
         anyhow::ensure!(
             account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()),
             "--account-id must be 12 digits"
         );
         Ok(ServeConfig {
-            host: self.host.or(file.host).unwrap_or_else(|| "127.0.0.1".into()),
+            host: self
+                .host
+                .or(file.host)
+                .unwrap_or_else(|| "127.0.0.1".into()),
             port: self.port.or(file.port).unwrap_or(4567),
-            data_dir: self.data_dir.or(file.data_dir).unwrap_or_else(|| "riffle-data".into()),
+            data_dir: self
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| "riffle-data".into()),
             sync: self.sync.or(file.sync).unwrap_or(SyncArg::Always),
-            region: self.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
+            region: self
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".into()),
             account_id,
-            create_delay: Duration::from_millis(self.create_delay.or(file.create_delay).unwrap_or(0)),
-            delete_delay: Duration::from_millis(self.delete_delay.or(file.delete_delay).unwrap_or(0)),
-            update_delay: Duration::from_millis(self.update_delay.or(file.update_delay).unwrap_or(0)),
+            create_delay: Duration::from_millis(
+                self.create_delay.or(file.create_delay).unwrap_or(0),
+            ),
+            delete_delay: Duration::from_millis(
+                self.delete_delay.or(file.delete_delay).unwrap_or(0),
+            ),
+            update_delay: Duration::from_millis(
+                self.update_delay.or(file.update_delay).unwrap_or(0),
+            ),
             shard_limit: self.shard_limit.or(file.shard_limit).unwrap_or(10_000),
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
         })
@@ -146,8 +170,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("riffle-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("riffle.toml");
-        std::fs::write(&file, "port = 9999\nregion = \"eu-west-1\"\nsync = \"never\"\n").unwrap();
-        let c = ServeArgs { config: Some(file), port: Some(1234), ..Default::default() }.resolve().unwrap();
+        std::fs::write(
+            &file,
+            "port = 9999\nregion = \"eu-west-1\"\nsync = \"never\"\n",
+        )
+        .unwrap();
+        let c = ServeArgs {
+            config: Some(file),
+            port: Some(1234),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
         assert_eq!(c.port, 1234);
         assert_eq!(c.region, "eu-west-1");
         assert_eq!(c.sync, SyncArg::Never);
@@ -158,6 +192,13 @@ mod tests {
 
     #[test]
     fn bad_account_is_refused() {
-        assert!(ServeArgs { account_id: Some("12".into()), ..Default::default() }.resolve().is_err());
+        assert!(
+            ServeArgs {
+                account_id: Some("12".into()),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err()
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! - [`token`]: sealed shard iterators and pagination tokens.
 
 pub mod error;
-mod put;
 pub mod ops;
+mod put;
 pub mod service;
 pub mod shard_map;
 pub mod tags;

@@ -32,14 +32,11 @@ pub struct Placed {
 pub const MAX_REQUEST_BYTES: usize = 5 << 20;
 
 /// Writes records to one stream and returns where each landed, in input order.
-/// `path` renders a record's member path for validation messages (`data` or
-/// `records.N.member.data`).
 pub async fn put(
     svc: &Arc<StreamsService>,
     ctx: &RequestContext,
     stream: &StreamRef,
     records: Vec<Incoming>,
-    path: impl Fn(usize) -> String,
 ) -> Result<Vec<Placed>> {
     let key: StreamKey = svc.stream_key(ctx, stream)?;
     // Route under the catalog's read lock; remember what sequence numbers need.
@@ -48,25 +45,17 @@ pub async fn put(
             return Err(StreamsService::not_found(&key));
         }
         let max_record = s.max_record_size_kib as usize * 1024;
-        let mut too_big = Vec::new();
         let mut total = 0usize;
-        for (i, r) in records.iter().enumerate() {
-            if r.data.len() > max_record && too_big.len() < 10 {
-                too_big.push(format!(
-                    "Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at '{}' failed to satisfy constraint: Member must have length less than or equal to {max_record}",
-                    path(i),
-                    n = r.data.len()
-                ));
+        for r in &records {
+            // The record size limit covers the partition key and the data together.
+            let size = r.data.len() + r.partition_key.len();
+            if size > max_record {
+                return Err(StreamsError::InvalidArgument(format!(
+                    "Record size of {size} bytes (partition key and data) exceeds the maximum record size of {max_record} bytes for stream {} under account {}.",
+                    key.name, key.account
+                )));
             }
-            total += r.data.len() + r.partition_key.len();
-        }
-        if !too_big.is_empty() {
-            let n = too_big.len();
-            return Err(StreamsError::Validation(format!(
-                "{n} validation error{} detected: {}",
-                if n == 1 { "" } else { "s" },
-                too_big.join("; ")
-            )));
+            total += size;
         }
         let max_request = MAX_REQUEST_BYTES.max(max_record);
         if total > max_request {
@@ -114,7 +103,11 @@ pub async fn put(
             let a = appended[b];
             Placed {
                 shard_id: riffle_types::ShardId(shards[b].index).to_string(),
-                sequence_number: shard_map::sequence_number(&shards[b], a.first_counter + i as u64, a.arrival_ms),
+                sequence_number: shard_map::sequence_number(
+                    &shards[b],
+                    a.first_counter + i as u64,
+                    a.arrival_ms,
+                ),
             }
         })
         .collect())

@@ -93,7 +93,14 @@ impl StreamsService {
             }
             catalog.insert(s.key.clone(), s);
         }
-        Ok(Arc::new(StreamsService { config, clock, meta, log, sealer: Sealer::new(&key), catalog: RwLock::new(catalog) }))
+        Ok(Arc::new(StreamsService {
+            config,
+            clock,
+            meta,
+            log,
+            sealer: Sealer::new(&key),
+            catalog: RwLock::new(catalog),
+        }))
     }
 
     /// The operations this service answers, and those it does not build yet.
@@ -113,14 +120,17 @@ impl StreamsService {
             .and_then(|v| String::from_utf8(v).ok())
             .and_then(|s| s.parse::<u64>().ok())
             .unwrap_or(1);
-        self.meta.put_value(NEXT_UID, (current + 1).to_string().as_bytes())?;
+        self.meta
+            .put_value(NEXT_UID, (current + 1).to_string().as_bytes())?;
         Ok(current)
     }
 
     /// The key of the stream a request names by `StreamName` or `StreamARN`.
     pub(crate) fn stream_key(&self, ctx: &RequestContext, r: &StreamRef) -> Result<StreamKey> {
         if let Some(arn) = &r.stream_arn {
-            let arn = StreamArn::parse(arn).ok_or_else(|| StreamsError::InvalidArgument(format!("Invalid StreamARN {arn}.")))?;
+            let arn = StreamArn::parse(arn).ok_or_else(|| {
+                StreamsError::InvalidArgument(format!("Invalid StreamARN {arn}."))
+            })?;
             if let Some(name) = &r.stream_name
                 && *name != arn.name
             {
@@ -129,27 +139,48 @@ impl StreamsService {
                     arn
                 )));
             }
-            return Ok(StreamKey { account: arn.account, region: arn.region, name: arn.name });
+            return Ok(StreamKey {
+                account: arn.account,
+                region: arn.region,
+                name: arn.name,
+            });
         }
         match &r.stream_name {
-            Some(name) => Ok(StreamKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.clone() }),
-            None => Err(StreamsError::InvalidArgument("Either StreamName or StreamARN must be provided.".into())),
+            Some(name) => Ok(StreamKey {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                name: name.clone(),
+            }),
+            None => Err(StreamsError::InvalidArgument(
+                "Either StreamName or StreamARN must be provided.".into(),
+            )),
         }
     }
 
     pub(crate) fn not_found(key: &StreamKey) -> StreamsError {
-        StreamsError::StreamNotFound { name: key.name.clone(), account: key.account.clone() }
+        StreamsError::StreamNotFound {
+            name: key.name.clone(),
+            account: key.account.clone(),
+        }
     }
 
     /// Runs `f` on a stream's record.
-    pub(crate) fn read_stream<R>(&self, key: &StreamKey, f: impl FnOnce(&StreamRecord) -> Result<R>) -> Result<R> {
+    pub(crate) fn read_stream<R>(
+        &self,
+        key: &StreamKey,
+        f: impl FnOnce(&StreamRecord) -> Result<R>,
+    ) -> Result<R> {
         let catalog = self.catalog.read().expect("catalog lock");
         let s = catalog.get(key).ok_or_else(|| Self::not_found(key))?;
         f(s)
     }
 
     /// Changes a stream's record with `f` and persists the change before anyone else sees it.
-    pub(crate) fn update_stream<R>(&self, key: &StreamKey, f: impl FnOnce(&mut StreamRecord) -> Result<R>) -> Result<R> {
+    pub(crate) fn update_stream<R>(
+        &self,
+        key: &StreamKey,
+        f: impl FnOnce(&mut StreamRecord) -> Result<R>,
+    ) -> Result<R> {
         let mut catalog = self.catalog.write().expect("catalog lock");
         let s = catalog.get_mut(key).ok_or_else(|| Self::not_found(key))?;
         let mut updated = s.clone();
@@ -160,12 +191,19 @@ impl StreamsService {
     }
 
     /// Ends a CREATING or UPDATING state after `delay`.
-    pub(crate) fn finish_transition_after(self: &Arc<Self>, key: StreamKey, uid: u64, delay: Duration) {
+    pub(crate) fn finish_transition_after(
+        self: &Arc<Self>,
+        key: StreamKey,
+        uid: u64,
+        delay: Duration,
+    ) {
         let svc = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let r = svc.update_stream(&key, |s| {
-                if s.uid == uid && matches!(s.status, StreamStatus::Creating | StreamStatus::Updating) {
+                if s.uid == uid
+                    && matches!(s.status, StreamStatus::Creating | StreamStatus::Updating)
+                {
                     s.status = StreamStatus::Active;
                     s.transition_until_ms = None;
                 }
@@ -192,9 +230,14 @@ impl StreamsService {
     pub fn enforce_retention(&self) -> Result<usize> {
         let retention: HashMap<u64, i64> = {
             let catalog = self.catalog.read().expect("catalog lock");
-            catalog.values().map(|s| (s.uid, i64::from(s.retention_hours) * 3_600_000)).collect()
+            catalog
+                .values()
+                .map(|s| (s.uid, i64::from(s.retention_hours) * 3_600_000))
+                .collect()
         };
-        Ok(self.log.enforce_retention(&|uid| retention.get(&uid).copied())?)
+        Ok(self
+            .log
+            .enforce_retention(&|uid| retention.get(&uid).copied())?)
     }
 
     /// Starts the retention loop (once at start, then every `retention_interval`).
@@ -206,7 +249,9 @@ impl StreamsService {
                 tick.tick().await;
                 let s = svc.clone();
                 match tokio::task::spawn_blocking(move || s.enforce_retention()).await {
-                    Ok(Ok(n)) if n > 0 => tracing::info!(segments = n, "retention deleted expired segments"),
+                    Ok(Ok(n)) if n > 0 => {
+                        tracing::info!(segments = n, "retention deleted expired segments")
+                    }
                     Ok(Err(e)) => tracing::error!(error = %e, "retention failed"),
                     _ => {}
                 }

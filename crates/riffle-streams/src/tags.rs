@@ -16,7 +16,12 @@ fn allowed(c: char) -> bool {
 }
 
 /// Checks tag keys and values for AWS's allowed characters. `verb` is "add" or "remove".
-pub fn check_chars<'a>(strings: impl Iterator<Item = &'a str> + Clone, verb: &str, stream: &str, account: &str) -> Result<()> {
+pub fn check_chars<'a>(
+    strings: impl Iterator<Item = &'a str> + Clone,
+    verb: &str,
+    stream: &str,
+    account: &str,
+) -> Result<()> {
     if strings.clone().any(|s| !s.chars().all(allowed)) {
         return Err(StreamsError::InvalidArgument(
             "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @."
@@ -33,8 +38,18 @@ pub fn check_chars<'a>(strings: impl Iterator<Item = &'a str> + Clone, verb: &st
 }
 
 /// Merges `new` into `tags`, refusing to pass the per-stream limit.
-pub fn add(tags: &mut BTreeMap<String, String>, new: &BTreeMap<String, String>, stream: &str, account: &str) -> Result<()> {
-    check_chars(new.keys().chain(new.values()).map(String::as_str), "add", stream, account)?;
+pub fn add(
+    tags: &mut BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    stream: &str,
+    account: &str,
+) -> Result<()> {
+    check_chars(
+        new.keys().chain(new.values()).map(String::as_str),
+        "add",
+        stream,
+        account,
+    )?;
     let total = tags.len() + new.keys().filter(|k| !tags.contains_key(*k)).count();
     if total > MAX_TAGS {
         return Err(StreamsError::InvalidArgument(format!(
@@ -46,7 +61,12 @@ pub fn add(tags: &mut BTreeMap<String, String>, new: &BTreeMap<String, String>, 
 }
 
 /// Removes `keys` from `tags`; absent keys are ignored.
-pub fn remove(tags: &mut BTreeMap<String, String>, keys: &[String], stream: &str, account: &str) -> Result<()> {
+pub fn remove(
+    tags: &mut BTreeMap<String, String>,
+    keys: &[String],
+    stream: &str,
+    account: &str,
+) -> Result<()> {
     check_chars(keys.iter().map(String::as_str), "remove", stream, account)?;
     for k in keys {
         tags.remove(k);

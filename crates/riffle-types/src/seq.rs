@@ -41,7 +41,10 @@ struct U256 {
 impl U256 {
     fn push(self, width: u32, value: u128) -> U256 {
         debug_assert!(width > 0 && width < 128);
-        U256 { hi: (self.hi << width) | (self.lo >> (128 - width)), lo: (self.lo << width) | value }
+        U256 {
+            hi: (self.hi << width) | (self.lo >> (128 - width)),
+            lo: (self.lo << width) | value,
+        }
     }
 
     fn take(&mut self, width: u32) -> u128 {
@@ -52,7 +55,12 @@ impl U256 {
     }
 
     fn limbs(self) -> [u64; 4] {
-        [(self.hi >> 64) as u64, self.hi as u64, (self.lo >> 64) as u64, self.lo as u64]
+        [
+            (self.hi >> 64) as u64,
+            self.hi as u64,
+            (self.lo >> 64) as u64,
+            self.lo as u64,
+        ]
     }
 
     fn from_limbs(l: [u64; 4]) -> U256 {
@@ -95,7 +103,12 @@ impl U256 {
 impl SequenceNumber {
     /// The starting sequence number of a shard: counter 0, record time = creation time.
     pub fn shard_start(shard_created_secs: u64, shard_index: u32) -> Self {
-        SequenceNumber { shard_created_secs, shard_index, counter: 0, record_secs: shard_created_secs }
+        SequenceNumber {
+            shard_created_secs,
+            shard_index,
+            counter: 0,
+            record_secs: shard_created_secs,
+        }
     }
 
     fn to_u256(self) -> U256 {
@@ -137,7 +150,12 @@ impl SequenceNumber {
         if v2.take(4) != 2 || !v2.is_zero() {
             return None;
         }
-        Some(SequenceNumber { shard_created_secs, shard_index, counter, record_secs })
+        Some(SequenceNumber {
+            shard_created_secs,
+            shard_index,
+            counter,
+            record_secs,
+        })
     }
 }
 

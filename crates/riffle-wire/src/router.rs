@@ -34,8 +34,11 @@ pub trait Operation {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Handler<S> =
-    Box<dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>> + Send + Sync>;
+type Handler<S> = Box<
+    dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>>
+        + Send
+        + Sync,
+>;
 
 /// Routes `X-Amz-Target: <prefix>.<Operation>` to handlers over a service `S`.
 pub struct Router<S> {
@@ -57,7 +60,11 @@ pub enum Target<'a> {
 
 impl<S: Send + Sync + 'static> Router<S> {
     pub fn new(prefix: &'static str) -> Self {
-        Router { prefix, ops: HashMap::new(), not_built: HashSet::new() }
+        Router {
+            prefix,
+            ops: HashMap::new(),
+            not_built: HashSet::new(),
+        }
     }
 
     /// Registers the handler of operation `O`.
@@ -75,10 +82,14 @@ impl<S: Send + Sync + 'static> Router<S> {
                 let handler = handler.clone();
                 Box::pin(async move {
                     schema::check(O::MEMBERS, &mut body)?;
-                    let input: O::Input =
-                        serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))?;
+                    let input: O::Input = serde_json::from_value(body)
+                        .map_err(|e| AwsError::serialization(e.to_string()))?;
                     let output = handler(svc, ctx, input).await.map_err(Into::into)?;
-                    Ok(if O::EMPTY_OUTPUT { Vec::new() } else { codec.encode(&output) })
+                    Ok(if O::EMPTY_OUTPUT {
+                        Vec::new()
+                    } else {
+                        codec.encode(&output)
+                    })
                 })
             }),
         );
@@ -94,7 +105,9 @@ impl<S: Send + Sync + 'static> Router<S> {
 
     /// Classifies an `X-Amz-Target` value.
     pub fn target<'a>(&self, target: &'a str) -> Target<'a> {
-        let Some((service, op)) = target.split_once('.') else { return Target::Unknown };
+        let Some((service, op)) = target.split_once('.') else {
+            return Target::Unknown;
+        };
         if service != self.prefix {
             Target::Unknown
         } else if self.ops.contains_key(op) {

@@ -43,7 +43,10 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
             "InvalidSignatureException",
             "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
         )),
-        (None, None) => Err(AwsError::new("MissingAuthenticationTokenException", "Missing Authentication Token")),
+        (None, None) => Err(AwsError::new(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )),
         (Some(header), None) => {
             let mut credential = None;
             let mut signature = None;
@@ -59,9 +62,15 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
                 }
             }
             let mut msg = String::new();
-            for (present, name) in [(credential, "Credential"), (signature, "Signature"), (signed_headers, "SignedHeaders")] {
+            for (present, name) in [
+                (credential, "Credential"),
+                (signature, "Signature"),
+                (signed_headers, "SignedHeaders"),
+            ] {
                 if present.is_none_or(str::is_empty) {
-                    msg.push_str(&format!("Authorization header requires '{name}' parameter. "));
+                    msg.push_str(&format!(
+                        "Authorization header requires '{name}' parameter. "
+                    ));
                 }
             }
             if !a.has_date_header {
@@ -76,7 +85,13 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
         (None, Some(_)) => {
             let q = a.query.unwrap_or_default();
             let mut msg = String::new();
-            for p in ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"] {
+            for p in [
+                "X-Amz-Algorithm",
+                "X-Amz-Credential",
+                "X-Amz-Signature",
+                "X-Amz-SignedHeaders",
+                "X-Amz-Date",
+            ] {
                 if query_param(q, p).is_none_or(str::is_empty) {
                     msg.push_str(&format!("AWS query-string parameters must include '{p}'. "));
                 }
@@ -85,7 +100,9 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
                 msg.push_str("Re-examine the query-string parameters.");
                 return Err(AwsError::new("IncompleteSignatureException", msg));
             }
-            let credential = query_param(q, "X-Amz-Credential").unwrap_or_default().replace("%2F", "/");
+            let credential = query_param(q, "X-Amz-Credential")
+                .unwrap_or_default()
+                .replace("%2F", "/");
             Ok(scope(&credential))
         }
     }
@@ -105,8 +122,16 @@ pub fn account_for(access_key: &str, default: &str) -> String {
 mod tests {
     use super::*;
 
-    fn parts(auth: Option<&'static str>, query: Option<&'static str>, date: bool) -> AuthParts<'static> {
-        AuthParts { authorization: auth, query, has_date_header: date }
+    fn parts(
+        auth: Option<&'static str>,
+        query: Option<&'static str>,
+        date: bool,
+    ) -> AuthParts<'static> {
+        AuthParts {
+            authorization: auth,
+            query,
+            has_date_header: date,
+        }
     }
 
     #[test]
@@ -117,19 +142,45 @@ mod tests {
             true,
         ))
         .unwrap();
-        assert_eq!(c, Caller { access_key: "AKID".into(), region: Some("eu-west-1".into()) });
+        assert_eq!(
+            c,
+            Caller {
+                access_key: "AKID".into(),
+                region: Some("eu-west-1".into())
+            }
+        );
     }
 
     #[test]
     fn aws_messages() {
         let e = inspect(&parts(None, None, true)).unwrap_err();
-        assert_eq!((e.code, e.message.as_deref()), ("MissingAuthenticationTokenException", Some("Missing Authentication Token")));
+        assert_eq!(
+            (e.code, e.message.as_deref()),
+            (
+                "MissingAuthenticationTokenException",
+                Some("Missing Authentication Token")
+            )
+        );
         let e = inspect(&parts(Some("X"), None, false)).unwrap_err();
-        assert_eq!(e.message.unwrap(), "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=X");
+        assert_eq!(
+            e.message.unwrap(),
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=X"
+        );
         let e = inspect(&parts(Some("AWS4- Signature=b, Credential=a"), None, true)).unwrap_err();
-        assert_eq!(e.message.unwrap(), "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b, Credential=a");
-        let e = inspect(&parts(None, Some("X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d"), true)).unwrap_err();
-        assert_eq!(e.message.unwrap(), "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters.");
+        assert_eq!(
+            e.message.unwrap(),
+            "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b, Credential=a"
+        );
+        let e = inspect(&parts(
+            None,
+            Some("X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d"),
+            true,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.message.unwrap(),
+            "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@ use riffle_meta::StreamStatus;
 use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{
-    DescribeStreamInput, DescribeStreamOutput, EnhancedMetrics, StreamDescription, StreamModeDetails,
+    DescribeStreamInput, DescribeStreamOutput, EnhancedMetrics, StreamDescription,
+    StreamModeDetails,
 };
 use riffle_wire::types::Timestamp;
 
@@ -16,7 +17,11 @@ use crate::shard_map;
 
 const DEFAULT_LIMIT: usize = 100;
 
-pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: DescribeStreamInput) -> Result<DescribeStreamOutput> {
+pub async fn handle(
+    svc: Arc<StreamsService>,
+    ctx: RequestContext,
+    input: DescribeStreamInput,
+) -> Result<DescribeStreamOutput> {
     let key = svc.stream_key(&ctx, &input.stream)?;
     svc.read_stream(&key, |s| {
         let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l as usize);
@@ -26,7 +31,12 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Descri
             s.shards
                 .iter()
                 .map(shard_map::describe)
-                .filter(|d| input.exclusive_start_shard_id.as_ref().is_none_or(|x| d.shard_id > *x))
+                .filter(|d| {
+                    input
+                        .exclusive_start_shard_id
+                        .as_ref()
+                        .is_none_or(|x| d.shard_id > *x)
+                })
                 .collect()
         };
         let has_more = shards.len() > limit;
@@ -36,12 +46,16 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Descri
                 stream_name: s.key.name.clone(),
                 stream_arn: StreamArn::new(&s.key.region, &s.key.account, &s.key.name).to_string(),
                 stream_status: s.status.as_str(),
-                stream_mode_details: StreamModeDetails { stream_mode: s.mode.as_str().into() },
+                stream_mode_details: StreamModeDetails {
+                    stream_mode: s.mode.as_str().into(),
+                },
                 shards,
                 has_more_shards: has_more,
                 retention_period_hours: s.retention_hours,
                 stream_creation_timestamp: Timestamp(s.created_ms),
-                enhanced_monitoring: vec![EnhancedMetrics { shard_level_metrics: s.shard_level_metrics.clone() }],
+                enhanced_monitoring: vec![EnhancedMetrics {
+                    shard_level_metrics: s.shard_level_metrics.clone(),
+                }],
                 encryption_type: "NONE",
                 key_id: None,
             },

@@ -9,7 +9,9 @@ use riffle_meta::StreamKey;
 use riffle_types::ShardId;
 use riffle_types::time::civil;
 use riffle_wire::RequestContext;
-use riffle_wire::model::kinesis::{ChildShard, GetRecordsInput, GetRecordsOutput, HashKeyRange, Record};
+use riffle_wire::model::kinesis::{
+    ChildShard, GetRecordsInput, GetRecordsOutput, HashKeyRange, Record,
+};
 use riffle_wire::types::{Blob, Timestamp};
 
 use crate::error::{Result, StreamsError};
@@ -26,12 +28,22 @@ const DEFAULT_LIMIT: usize = 10_000;
 /// Java's `Date.toString()` in UTC, as AWS prints times: `Thu Jan 22 01:22:02 UTC 2015`.
 fn java_date(ms: i64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let (y, mo, d, h, mi, s, _, wd) = civil(ms);
-    format!("{} {} {d:02} {h:02}:{mi:02}:{s:02} UTC {y}", DAYS[wd as usize], MONTHS[(mo - 1) as usize])
+    format!(
+        "{} {} {d:02} {h:02}:{mi:02}:{s:02} UTC {y}",
+        DAYS[wd as usize],
+        MONTHS[(mo - 1) as usize]
+    )
 }
 
-pub async fn handle(svc: Arc<StreamsService>, _ctx: RequestContext, input: GetRecordsInput) -> Result<GetRecordsOutput> {
+pub async fn handle(
+    svc: Arc<StreamsService>,
+    _ctx: RequestContext,
+    input: GetRecordsInput,
+) -> Result<GetRecordsOutput> {
     let it = IteratorToken::decode(&svc.sealer, &input.shard_iterator)
         .ok_or_else(|| StreamsError::InvalidArgument("Invalid ShardIterator.".into()))?;
     let now = svc.now_ms();
@@ -42,36 +54,63 @@ pub async fn handle(svc: Arc<StreamsService>, _ctx: RequestContext, input: GetRe
             java_date(now)
         )));
     }
-    let key = StreamKey { account: it.account.clone(), region: it.region.clone(), name: it.stream_name.clone() };
+    let key = StreamKey {
+        account: it.account.clone(),
+        region: it.region.clone(),
+        name: it.stream_name.clone(),
+    };
     let shard_id = ShardId(it.shard).to_string();
-    let not_found = || StreamsError::ShardNotFound { shard: shard_id.clone(), name: key.name.clone(), account: key.account.clone() };
+    let not_found = || StreamsError::ShardNotFound {
+        shard: shard_id.clone(),
+        name: key.name.clone(),
+        account: key.account.clone(),
+    };
     let (uid, shard, retention_ms, children) = {
         let catalog = svc.catalog.read().expect("catalog lock");
         let s = catalog.get(&key).ok_or_else(not_found)?;
-        let shard = s.shards.iter().find(|x| x.index == it.shard).cloned().ok_or_else(not_found)?;
+        let shard = s
+            .shards
+            .iter()
+            .find(|x| x.index == it.shard)
+            .cloned()
+            .ok_or_else(not_found)?;
         let children: Vec<ChildShard> = s
             .shards
             .iter()
             .filter(|c| c.parent == Some(it.shard) || c.adjacent_parent == Some(it.shard))
             .map(|c| ChildShard {
                 shard_id: ShardId(c.index).to_string(),
-                parent_shards: c.parent.iter().chain(c.adjacent_parent.iter()).map(|p| ShardId(*p).to_string()).collect(),
+                parent_shards: c
+                    .parent
+                    .iter()
+                    .chain(c.adjacent_parent.iter())
+                    .map(|p| ShardId(*p).to_string())
+                    .collect(),
                 hash_key_range: HashKeyRange {
                     starting_hash_key: c.start_hash.to_string(),
                     ending_hash_key: c.end_hash.to_string(),
                 },
             })
             .collect();
-        (s.uid, shard, i64::from(s.retention_hours) * 3_600_000, children)
+        (
+            s.uid,
+            shard,
+            i64::from(s.retention_hours) * 3_600_000,
+            children,
+        )
     };
-    let log_key = ShardKey { stream: uid, shard: it.shard };
+    let log_key = ShardKey {
+        stream: uid,
+        shard: it.shard,
+    };
     let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l as usize);
     let log = svc.log.clone();
     let from = it.counter;
     let min_arrival = now - retention_ms;
-    let stored = tokio::task::spawn_blocking(move || log.read(log_key, from, min_arrival, limit, MAX_BYTES))
-        .await
-        .map_err(|_| StreamsError::Log(riffle_log::LogError::Closed))??;
+    let stored =
+        tokio::task::spawn_blocking(move || log.read(log_key, from, min_arrival, limit, MAX_BYTES))
+            .await
+            .map_err(|_| StreamsError::Log(riffle_log::LogError::Closed))??;
     let tip = svc.log.tip(log_key);
     let next = stored.last().map_or(from, |r| r.counter + 1);
     let behind = match (stored.last(), tip) {
@@ -89,7 +128,14 @@ pub async fn handle(svc: Arc<StreamsService>, _ctx: RequestContext, input: GetRe
             encryption_type: None,
         })
         .collect();
-    let next_shard_iterator = (!finished).then(|| IteratorToken { created_ms: now, counter: next, ..it }.encode(&svc.sealer));
+    let next_shard_iterator = (!finished).then(|| {
+        IteratorToken {
+            created_ms: now,
+            counter: next,
+            ..it
+        }
+        .encode(&svc.sealer)
+    });
     Ok(GetRecordsOutput {
         records,
         next_shard_iterator,
@@ -102,6 +148,9 @@ pub async fn handle(svc: Arc<StreamsService>, _ctx: RequestContext, input: GetRe
 mod tests {
     #[test]
     fn java_dates() {
-        assert_eq!(super::java_date(1_421_889_722_000), "Thu Jan 22 01:22:02 UTC 2015");
+        assert_eq!(
+            super::java_date(1_421_889_722_000),
+            "Thu Jan 22 01:22:02 UTC 2015"
+        );
     }
 }

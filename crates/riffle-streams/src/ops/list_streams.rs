@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
-use riffle_wire::model::kinesis::{ListStreamsInput, ListStreamsOutput, StreamModeDetails, StreamSummary};
+use riffle_wire::model::kinesis::{
+    ListStreamsInput, ListStreamsOutput, StreamModeDetails, StreamSummary,
+};
 use riffle_wire::types::Timestamp;
 
 use crate::error::Result;
@@ -13,7 +15,11 @@ use crate::token::PageToken;
 
 const DEFAULT_LIMIT: usize = 100;
 
-pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: ListStreamsInput) -> Result<ListStreamsOutput> {
+pub async fn handle(
+    svc: Arc<StreamsService>,
+    ctx: RequestContext,
+    input: ListStreamsInput,
+) -> Result<ListStreamsOutput> {
     let now = svc.now_ms();
     let after = match &input.next_token {
         Some(t) => Some(PageToken::decode(&svc.sealer, t, "ListStreams", now)?.after),
@@ -51,7 +57,9 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: ListSt
                 stream_name: s.key.name.clone(),
                 stream_arn: StreamArn::new(&s.key.region, &s.key.account, &s.key.name).to_string(),
                 stream_status: s.status.as_str(),
-                stream_mode_details: StreamModeDetails { stream_mode: s.mode.as_str().into() },
+                stream_mode_details: StreamModeDetails {
+                    stream_mode: s.mode.as_str().into(),
+                },
                 stream_creation_timestamp: Timestamp(s.created_ms),
             })
             .collect(),

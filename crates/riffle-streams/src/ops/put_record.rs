@@ -10,7 +10,11 @@ use crate::error::{Result, StreamsError};
 use crate::put::{Incoming, put};
 use crate::service::StreamsService;
 
-pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRecordInput) -> Result<PutRecordOutput> {
+pub async fn handle(
+    svc: Arc<StreamsService>,
+    ctx: RequestContext,
+    input: PutRecordInput,
+) -> Result<PutRecordOutput> {
     if let Some(seq) = &input.sequence_number_for_ordering
         && SequenceNumber::parse(seq).is_none()
     {
@@ -20,8 +24,16 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRec
             key.name, key.account
         )));
     }
-    let record = Incoming { partition_key: input.partition_key, explicit_hash_key: input.explicit_hash_key, data: input.data.0 };
-    let mut placed = put(&svc, &ctx, &input.stream, vec![record], |_| "data".to_string()).await?;
+    let record = Incoming {
+        partition_key: input.partition_key,
+        explicit_hash_key: input.explicit_hash_key,
+        data: input.data.0,
+    };
+    let mut placed = put(&svc, &ctx, &input.stream, vec![record]).await?;
     let p = placed.pop().expect("one record in, one out");
-    Ok(PutRecordOutput { shard_id: p.shard_id, sequence_number: p.sequence_number, encryption_type: None })
+    Ok(PutRecordOutput {
+        shard_id: p.shard_id,
+        sequence_number: p.sequence_number,
+        encryption_type: None,
+    })
 }

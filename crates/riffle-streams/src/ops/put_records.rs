@@ -10,13 +10,21 @@ use crate::error::Result;
 use crate::put::{Incoming, put};
 use crate::service::StreamsService;
 
-pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRecordsInput) -> Result<PutRecordsOutput> {
+pub async fn handle(
+    svc: Arc<StreamsService>,
+    ctx: RequestContext,
+    input: PutRecordsInput,
+) -> Result<PutRecordsOutput> {
     let records = input
         .records
         .into_iter()
-        .map(|r| Incoming { partition_key: r.partition_key, explicit_hash_key: r.explicit_hash_key, data: r.data.0 })
+        .map(|r| Incoming {
+            partition_key: r.partition_key,
+            explicit_hash_key: r.explicit_hash_key,
+            data: r.data.0,
+        })
         .collect();
-    let placed = put(&svc, &ctx, &input.stream, records, |i| format!("records.{}.member.data", i + 1)).await?;
+    let placed = put(&svc, &ctx, &input.stream, records).await?;
     Ok(PutRecordsOutput {
         failed_record_count: 0,
         records: placed

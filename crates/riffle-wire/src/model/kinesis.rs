@@ -15,14 +15,44 @@ pub const TARGET_PREFIX: &str = "Kinesis_20131202";
 
 /// Every operation of the current API (botocore 1.43), built or not.
 pub const ALL_OPERATIONS: &[&str] = &[
-    "AddTagsToStream", "CreateStream", "DecreaseStreamRetentionPeriod", "DeleteResourcePolicy", "DeleteStream",
-    "DeregisterStreamConsumer", "DescribeAccountSettings", "DescribeLimits", "DescribeStream",
-    "DescribeStreamConsumer", "DescribeStreamSummary", "DisableEnhancedMonitoring", "EnableEnhancedMonitoring",
-    "GetRecords", "GetResourcePolicy", "GetShardIterator", "IncreaseStreamRetentionPeriod", "ListShards",
-    "ListStreamConsumers", "ListStreams", "ListTagsForResource", "ListTagsForStream", "MergeShards", "PutRecord",
-    "PutRecords", "PutResourcePolicy", "RegisterStreamConsumer", "RemoveTagsFromStream", "SplitShard",
-    "StartStreamEncryption", "StopStreamEncryption", "SubscribeToShard", "TagResource", "UntagResource",
-    "UpdateAccountSettings", "UpdateMaxRecordSize", "UpdateShardCount", "UpdateStreamMode",
+    "AddTagsToStream",
+    "CreateStream",
+    "DecreaseStreamRetentionPeriod",
+    "DeleteResourcePolicy",
+    "DeleteStream",
+    "DeregisterStreamConsumer",
+    "DescribeAccountSettings",
+    "DescribeLimits",
+    "DescribeStream",
+    "DescribeStreamConsumer",
+    "DescribeStreamSummary",
+    "DisableEnhancedMonitoring",
+    "EnableEnhancedMonitoring",
+    "GetRecords",
+    "GetResourcePolicy",
+    "GetShardIterator",
+    "IncreaseStreamRetentionPeriod",
+    "ListShards",
+    "ListStreamConsumers",
+    "ListStreams",
+    "ListTagsForResource",
+    "ListTagsForStream",
+    "MergeShards",
+    "PutRecord",
+    "PutRecords",
+    "PutResourcePolicy",
+    "RegisterStreamConsumer",
+    "RemoveTagsFromStream",
+    "SplitShard",
+    "StartStreamEncryption",
+    "StopStreamEncryption",
+    "SubscribeToShard",
+    "TagResource",
+    "UntagResource",
+    "UpdateAccountSettings",
+    "UpdateMaxRecordSize",
+    "UpdateShardCount",
+    "UpdateStreamMode",
     "UpdateStreamWarmThroughput",
 ];
 
@@ -32,31 +62,83 @@ const STREAM_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
 const STREAM_NAME: Member = Member::new(
     "StreamName",
     Ty::Str,
-    &[NotNullUnless("StreamARN"), Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)],
+    &[
+        NotNullUnless("StreamARN"),
+        Pattern(NAME_PATTERN, patterns::name),
+        LenMin(1),
+        LenMax(128),
+    ],
 );
-const STREAM_NAME_REQUIRED: Member =
-    Member::new("StreamName", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
-const STREAM_NAME_OPTIONAL: Member =
-    Member::new("StreamName", Ty::Str, &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
-const STREAM_ARN: Member =
-    Member::new("StreamARN", Ty::Str, &[Pattern(STREAM_ARN_PATTERN, patterns::stream_arn), LenMin(1), LenMax(2048)]);
+const STREAM_NAME_REQUIRED: Member = Member::new(
+    "StreamName",
+    Ty::Str,
+    &[
+        NotNull,
+        Pattern(NAME_PATTERN, patterns::name),
+        LenMin(1),
+        LenMax(128),
+    ],
+);
+const STREAM_NAME_OPTIONAL: Member = Member::new(
+    "StreamName",
+    Ty::Str,
+    &[
+        Pattern(NAME_PATTERN, patterns::name),
+        LenMin(1),
+        LenMax(128),
+    ],
+);
+const STREAM_ARN: Member = Member::new(
+    "StreamARN",
+    Ty::Str,
+    &[
+        Pattern(STREAM_ARN_PATTERN, patterns::stream_arn),
+        LenMin(1),
+        LenMax(2048),
+    ],
+);
 const STREAM_ID: Member = Member::new(
     "StreamId",
     Ty::Str,
-    &[Pattern("[a-z0-9]{20}-[a-z0-9]{3}", patterns::stream_id), LenMin(1), LenMax(24)],
+    &[
+        Pattern("[a-z0-9]{20}-[a-z0-9]{3}", patterns::stream_id),
+        LenMin(1),
+        LenMax(24),
+    ],
 );
 const RESOURCE_ARN: Member = Member::new(
     "ResourceARN",
     Ty::Str,
-    &[NotNull, Pattern("arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+", patterns::resource_arn), LenMin(1), LenMax(2048)],
+    &[
+        NotNull,
+        Pattern(
+            "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+",
+            patterns::resource_arn,
+        ),
+        LenMin(1),
+        LenMax(2048),
+    ],
 );
-const SHARD_ID_RULES: &[crate::schema::Rule] = &[Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)];
-const TAGS_RULES: &[crate::schema::Rule] = &[NotNull, LenMin(1), LenMax(200), MapKeysLen(1, 128), MapValuesLen(0, 256)];
+const SHARD_ID_RULES: &[crate::schema::Rule] = &[
+    Pattern(NAME_PATTERN, patterns::shard_id),
+    LenMin(1),
+    LenMax(128),
+];
+const TAGS_RULES: &[crate::schema::Rule] = &[
+    NotNull,
+    LenMin(1),
+    LenMax(200),
+    MapKeysLen(1, 128),
+    MapValuesLen(0, 256),
+];
 const TAG_KEYS_RULES: &[crate::schema::Rule] = &[NotNull, LenMin(1), LenMax(50), ItemsLen(1, 128)];
 const TAG_MAP: Ty = Ty::Map(&Ty::Str);
 const TAG_KEYS: Ty = Ty::List(&Ty::Str, "");
-const STREAM_MODE_DETAILS: Ty =
-    Ty::Struct(&[Member::new("StreamMode", Ty::Str, &[NotNull, Enum(&["PROVISIONED", "ON_DEMAND"])])]);
+const STREAM_MODE_DETAILS: Ty = Ty::Struct(&[Member::new(
+    "StreamMode",
+    Ty::Str,
+    &[NotNull, Enum(&["PROVISIONED", "ON_DEMAND"])],
+)]);
 
 /// Declares an operation type bound to its member table and shapes.
 macro_rules! operation {
@@ -96,14 +178,29 @@ pub struct StreamModeDetails {
 }
 
 // ---- CreateStream ----
-operation!(CreateStream, CreateStreamInput, Empty, &[
-    Member::new("ShardCount", Ty::Int, &[Min(1)]),
-    STREAM_NAME_REQUIRED,
-    Member::new("StreamModeDetails", STREAM_MODE_DETAILS, &[]),
-    Member::new("Tags", TAG_MAP, &[LenMin(1), LenMax(200), MapKeysLen(1, 128), MapValuesLen(0, 256)]),
-    Member::new("WarmThroughputMiBps", Ty::Int, &[Min(0)]),
-    Member::new("MaxRecordSizeInKiB", Ty::Int, &[Min(1024), Max(10240)]),
-], true);
+operation!(
+    CreateStream,
+    CreateStreamInput,
+    Empty,
+    &[
+        Member::new("ShardCount", Ty::Int, &[Min(1)]),
+        STREAM_NAME_REQUIRED,
+        Member::new("StreamModeDetails", STREAM_MODE_DETAILS, &[]),
+        Member::new(
+            "Tags",
+            TAG_MAP,
+            &[
+                LenMin(1),
+                LenMax(200),
+                MapKeysLen(1, 128),
+                MapValuesLen(0, 256)
+            ]
+        ),
+        Member::new("WarmThroughputMiBps", Ty::Int, &[Min(0)]),
+        Member::new("MaxRecordSizeInKiB", Ty::Int, &[Min(1024), Max(10240)]),
+    ],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -119,12 +216,18 @@ pub struct CreateStreamInput {
 }
 
 // ---- DeleteStream ----
-operation!(DeleteStream, DeleteStreamInput, Empty, &[
-    STREAM_NAME,
-    Member::new("EnforceConsumerDeletion", Ty::Bool, &[]),
-    STREAM_ARN,
-    STREAM_ID,
-], true);
+operation!(
+    DeleteStream,
+    DeleteStreamInput,
+    Empty,
+    &[
+        STREAM_NAME,
+        Member::new("EnforceConsumerDeletion", Ty::Bool, &[]),
+        STREAM_ARN,
+        STREAM_ID,
+    ],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 pub struct DeleteStreamInput {
@@ -135,13 +238,18 @@ pub struct DeleteStreamInput {
 }
 
 // ---- DescribeStream ----
-operation!(DescribeStream, DescribeStreamInput, DescribeStreamOutput, &[
-    Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
-    Member::new("ExclusiveStartShardId", Ty::Str, SHARD_ID_RULES),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    DescribeStream,
+    DescribeStreamInput,
+    DescribeStreamOutput,
+    &[
+        Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
+        Member::new("ExclusiveStartShardId", Ty::Str, SHARD_ID_RULES),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 pub struct DescribeStreamInput {
@@ -211,7 +319,12 @@ pub struct DescribeStreamOutput {
 }
 
 // ---- DescribeStreamSummary ----
-operation!(DescribeStreamSummary, StreamOnlyInput, DescribeStreamSummaryOutput, &[STREAM_NAME, STREAM_ARN, STREAM_ID]);
+operation!(
+    DescribeStreamSummary,
+    StreamOnlyInput,
+    DescribeStreamSummaryOutput,
+    &[STREAM_NAME, STREAM_ARN, STREAM_ID]
+);
 
 /// The input of operations that only name a stream.
 #[derive(Debug, Deserialize)]
@@ -247,11 +360,24 @@ pub struct DescribeStreamSummaryOutput {
 }
 
 // ---- ListStreams ----
-operation!(ListStreams, ListStreamsInput, ListStreamsOutput, &[
-    Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
-    Member::new("ExclusiveStartStreamName", Ty::Str, &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]),
-    Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
-]);
+operation!(
+    ListStreams,
+    ListStreamsInput,
+    ListStreamsOutput,
+    &[
+        Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
+        Member::new(
+            "ExclusiveStartStreamName",
+            Ty::Str,
+            &[
+                Pattern(NAME_PATTERN, patterns::name),
+                LenMin(1),
+                LenMax(128)
+            ]
+        ),
+        Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -283,20 +409,43 @@ pub struct ListStreamsOutput {
 }
 
 // ---- ListShards ----
-operation!(ListShards, ListShardsInput, ListShardsOutput, &[
-    Member::new("ExclusiveStartShardId", Ty::Str, SHARD_ID_RULES),
-    Member::new("MaxResults", Ty::Int, &[Min(1), Max(10000)]),
-    Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
-    Member::new("StreamCreationTimestamp", Ty::Timestamp, &[]),
-    STREAM_NAME_OPTIONAL,
-    Member::new("ShardFilter", Ty::Struct(&[
-        Member::new("Type", Ty::Str, &[NotNull, Enum(&["AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP"])]),
-        Member::new("ShardId", Ty::Str, SHARD_ID_RULES),
-        Member::new("Timestamp", Ty::Timestamp, &[]),
-    ]), &[]),
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    ListShards,
+    ListShardsInput,
+    ListShardsOutput,
+    &[
+        Member::new("ExclusiveStartShardId", Ty::Str, SHARD_ID_RULES),
+        Member::new("MaxResults", Ty::Int, &[Min(1), Max(10000)]),
+        Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
+        Member::new("StreamCreationTimestamp", Ty::Timestamp, &[]),
+        STREAM_NAME_OPTIONAL,
+        Member::new(
+            "ShardFilter",
+            Ty::Struct(&[
+                Member::new(
+                    "Type",
+                    Ty::Str,
+                    &[
+                        NotNull,
+                        Enum(&[
+                            "AFTER_SHARD_ID",
+                            "AT_TRIM_HORIZON",
+                            "FROM_TRIM_HORIZON",
+                            "AT_LATEST",
+                            "AT_TIMESTAMP",
+                            "FROM_TIMESTAMP"
+                        ])
+                    ]
+                ),
+                Member::new("ShardId", Ty::Str, SHARD_ID_RULES),
+                Member::new("Timestamp", Ty::Timestamp, &[]),
+            ]),
+            &[]
+        ),
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -334,15 +483,28 @@ pub struct ListShardsOutput {
 // ---- PutRecord ----
 const DATA_MAX: usize = 10_485_760;
 
-operation!(PutRecord, PutRecordInput, PutRecordOutput, &[
-    Member::new("SequenceNumberForOrdering", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
-    Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-    Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
-    Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    PutRecord,
+    PutRecordInput,
+    PutRecordOutput,
+    &[
+        Member::new(
+            "SequenceNumberForOrdering",
+            Ty::Str,
+            &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]
+        ),
+        Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
+        Member::new(
+            "ExplicitHashKey",
+            Ty::Str,
+            &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
+        ),
+        Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 pub struct PutRecordInput {
@@ -368,20 +530,32 @@ pub struct PutRecordOutput {
 }
 
 // ---- PutRecords ----
-operation!(PutRecords, PutRecordsInput, PutRecordsOutput, &[
-    Member::new(
-        "Records",
-        Ty::List(&Ty::Struct(&[
-            Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-            Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
-            Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
-        ]), "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry"),
-        &[NotNull, LenMin(1), LenMax(500)],
-    ),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    PutRecords,
+    PutRecordsInput,
+    PutRecordsOutput,
+    &[
+        Member::new(
+            "Records",
+            Ty::List(
+                &Ty::Struct(&[
+                    Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
+                    Member::new(
+                        "ExplicitHashKey",
+                        Ty::Str,
+                        &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
+                    ),
+                    Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
+                ]),
+                "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry"
+            ),
+            &[NotNull, LenMin(1), LenMax(500)],
+        ),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -422,17 +596,45 @@ pub struct PutRecordsOutput {
 }
 
 // ---- GetShardIterator ----
-pub const ITERATOR_TYPES: &[&str] = &["AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"];
+pub const ITERATOR_TYPES: &[&str] = &[
+    "AFTER_SEQUENCE_NUMBER",
+    "LATEST",
+    "AT_TIMESTAMP",
+    "AT_SEQUENCE_NUMBER",
+    "TRIM_HORIZON",
+];
 
-operation!(GetShardIterator, GetShardIteratorInput, GetShardIteratorOutput, &[
-    Member::new("ShardId", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)]),
-    Member::new("ShardIteratorType", Ty::Str, &[NotNull, Enum(ITERATOR_TYPES)]),
-    Member::new("StartingSequenceNumber", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
-    STREAM_NAME,
-    Member::new("Timestamp", Ty::Timestamp, &[]),
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    GetShardIterator,
+    GetShardIteratorInput,
+    GetShardIteratorOutput,
+    &[
+        Member::new(
+            "ShardId",
+            Ty::Str,
+            &[
+                NotNull,
+                Pattern(NAME_PATTERN, patterns::shard_id),
+                LenMin(1),
+                LenMax(128)
+            ]
+        ),
+        Member::new(
+            "ShardIteratorType",
+            Ty::Str,
+            &[NotNull, Enum(ITERATOR_TYPES)]
+        ),
+        Member::new(
+            "StartingSequenceNumber",
+            Ty::Str,
+            &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]
+        ),
+        STREAM_NAME,
+        Member::new("Timestamp", Ty::Timestamp, &[]),
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 pub struct GetShardIteratorInput {
@@ -455,12 +657,17 @@ pub struct GetShardIteratorOutput {
 }
 
 // ---- GetRecords ----
-operation!(GetRecords, GetRecordsInput, GetRecordsOutput, &[
-    Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
-    Member::new("ShardIterator", Ty::Str, &[NotNull, LenMin(1), LenMax(512)]),
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    GetRecords,
+    GetRecordsInput,
+    GetRecordsOutput,
+    &[
+        Member::new("Limit", Ty::Int, &[Min(1), Max(10000)]),
+        Member::new("ShardIterator", Ty::Str, &[NotNull, LenMin(1), LenMax(512)]),
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -508,8 +715,20 @@ const RETENTION_MEMBERS: &[Member] = &[
     STREAM_ARN,
     STREAM_ID,
 ];
-operation!(IncreaseStreamRetentionPeriod, RetentionInput, Empty, RETENTION_MEMBERS, true);
-operation!(DecreaseStreamRetentionPeriod, RetentionInput, Empty, RETENTION_MEMBERS, true);
+operation!(
+    IncreaseStreamRetentionPeriod,
+    RetentionInput,
+    Empty,
+    RETENTION_MEMBERS,
+    true
+);
+operation!(
+    DecreaseStreamRetentionPeriod,
+    RetentionInput,
+    Empty,
+    RETENTION_MEMBERS,
+    true
+);
 
 #[derive(Debug, Deserialize)]
 pub struct RetentionInput {
@@ -520,12 +739,18 @@ pub struct RetentionInput {
 }
 
 // ---- Tags ----
-operation!(AddTagsToStream, AddTagsInput, Empty, &[
-    Member::new("Tags", TAG_MAP, TAGS_RULES),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-], true);
+operation!(
+    AddTagsToStream,
+    AddTagsInput,
+    Empty,
+    &[
+        Member::new("Tags", TAG_MAP, TAGS_RULES),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 pub struct AddTagsInput {
@@ -535,12 +760,18 @@ pub struct AddTagsInput {
     pub tags: BTreeMap<String, String>,
 }
 
-operation!(RemoveTagsFromStream, RemoveTagsInput, Empty, &[
-    Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-], true);
+operation!(
+    RemoveTagsFromStream,
+    RemoveTagsInput,
+    Empty,
+    &[
+        Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 pub struct RemoveTagsInput {
@@ -550,13 +781,18 @@ pub struct RemoveTagsInput {
     pub tag_keys: Vec<String>,
 }
 
-operation!(ListTagsForStream, ListTagsForStreamInput, ListTagsForStreamOutput, &[
-    Member::new("Limit", Ty::Int, &[Min(1), Max(50)]),
-    Member::new("ExclusiveStartTagKey", Ty::Str, &[LenMin(1), LenMax(128)]),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-]);
+operation!(
+    ListTagsForStream,
+    ListTagsForStreamInput,
+    ListTagsForStreamOutput,
+    &[
+        Member::new("Limit", Ty::Int, &[Min(1), Max(50)]),
+        Member::new("ExclusiveStartTagKey", Ty::Str, &[LenMin(1), LenMax(128)]),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
 
 #[derive(Debug, Deserialize)]
 pub struct ListTagsForStreamInput {
@@ -582,7 +818,13 @@ pub struct ListTagsForStreamOutput {
     pub has_more_tags: bool,
 }
 
-operation!(TagResource, TagResourceInput, Empty, &[Member::new("Tags", TAG_MAP, TAGS_RULES), RESOURCE_ARN], true);
+operation!(
+    TagResource,
+    TagResourceInput,
+    Empty,
+    &[Member::new("Tags", TAG_MAP, TAGS_RULES), RESOURCE_ARN],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -592,7 +834,16 @@ pub struct TagResourceInput {
     pub resource_arn: String,
 }
 
-operation!(UntagResource, UntagResourceInput, Empty, &[Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES), RESOURCE_ARN], true);
+operation!(
+    UntagResource,
+    UntagResourceInput,
+    Empty,
+    &[
+        Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES),
+        RESOURCE_ARN
+    ],
+    true
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -602,7 +853,12 @@ pub struct UntagResourceInput {
     pub resource_arn: String,
 }
 
-operation!(ListTagsForResource, ListTagsForResourceInput, ListTagsForResourceOutput, &[RESOURCE_ARN]);
+operation!(
+    ListTagsForResource,
+    ListTagsForResourceInput,
+    ListTagsForResourceOutput,
+    &[RESOURCE_ARN]
+);
 
 #[derive(Debug, Deserialize)]
 pub struct ListTagsForResourceInput {
