@@ -887,3 +887,109 @@ pub struct DescribeLimitsOutput {
     pub on_demand_stream_count: u32,
     pub on_demand_stream_count_limit: u32,
 }
+
+/// Decodes `body` and runs it through every operation's schema check and typed
+/// deserialization, discarding the results. The fuzz targets and the decoder property tests
+/// call this: any input may fail, none may panic.
+pub fn fuzz_all_operations(codec: crate::Codec, body: &[u8]) {
+    fn one<O: Operation>(v: &serde_json::Value) {
+        let mut v = v.clone();
+        if crate::schema::check(O::MEMBERS, &mut v).is_ok() {
+            let _ = serde_json::from_value::<O::Input>(v);
+        }
+    }
+    let Ok(v) = codec.decode(body) else { return };
+    one::<AddTagsToStream>(&v);
+    one::<CreateStream>(&v);
+    one::<DecreaseStreamRetentionPeriod>(&v);
+    one::<DeleteStream>(&v);
+    one::<DescribeLimits>(&v);
+    one::<DescribeStream>(&v);
+    one::<DescribeStreamSummary>(&v);
+    one::<GetRecords>(&v);
+    one::<GetShardIterator>(&v);
+    one::<IncreaseStreamRetentionPeriod>(&v);
+    one::<ListShards>(&v);
+    one::<ListStreams>(&v);
+    one::<ListTagsForResource>(&v);
+    one::<ListTagsForStream>(&v);
+    one::<PutRecord>(&v);
+    one::<PutRecords>(&v);
+    one::<RemoveTagsFromStream>(&v);
+    one::<TagResource>(&v);
+    one::<UntagResource>(&v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Codec;
+    use proptest::prelude::*;
+
+    /// JSON values shaped like Kinesis requests: real member names with values of any type.
+    fn request() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+            "[a-zA-Z0-9+/=_.:-]{0,40}".prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map("[A-Za-z]{1,12}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        });
+        let names = prop::sample::select(vec![
+            "StreamName",
+            "StreamARN",
+            "ShardCount",
+            "Records",
+            "Data",
+            "PartitionKey",
+            "ExplicitHashKey",
+            "ShardId",
+            "ShardIteratorType",
+            "StartingSequenceNumber",
+            "Timestamp",
+            "ShardIterator",
+            "Limit",
+            "Tags",
+            "TagKeys",
+            "ShardFilter",
+            "NextToken",
+            "MaxResults",
+            "RetentionPeriodHours",
+            "StreamModeDetails",
+            "ResourceARN",
+        ]);
+        prop::collection::vec((names, value), 0..6).prop_map(|kv| {
+            serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            fuzz_all_operations(Codec::Json, &bytes);
+            fuzz_all_operations(Codec::Cbor, &bytes);
+        }
+
+        #[test]
+        fn request_shaped_values_never_panic_and_codecs_agree(v in request()) {
+            let json = serde_json::to_vec(&v).unwrap();
+            fuzz_all_operations(Codec::Json, &json);
+            // The same request in CBOR decodes to the same value and gets the same verdict.
+            let mut cbor = Vec::new();
+            ciborium::into_writer(&v, &mut cbor).unwrap();
+            fuzz_all_operations(Codec::Cbor, &cbor);
+            let from_json = Codec::Json.decode(&json).unwrap();
+            let from_cbor = Codec::Cbor.decode(&cbor).unwrap();
+            let verdict = |mut x: serde_json::Value| crate::schema::check(PutRecords::MEMBERS, &mut x).map_err(|e| e.code);
+            prop_assert_eq!(verdict(from_json), verdict(from_cbor));
+        }
+    }
+}
