@@ -61,3 +61,36 @@ def test_longer_retention_keeps_records(riffle_factory):
     later = riffle_factory("--clock-offset-ms", str(30 * HOUR_MS), data_dir=srv.data_dir)
     k = make_client(later.endpoint)
     assert [r["Data"] for r in read_shard(k, name, shard_id(0))] == [b"kept"]
+
+
+def test_iterators_survive_restarts_and_expire_after_five_minutes(riffle_factory):
+    import re
+
+    from botocore.exceptions import ClientError
+
+    srv = riffle_factory()
+    k = make_client(srv.endpoint)
+    name = create_stream(k, shards=1)
+    k.put_record(StreamName=name, PartitionKey="k", Data=b"x")
+    it = k.get_shard_iterator(StreamName=name, ShardId=shard_id(0), ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    srv.stop()
+
+    # Four minutes later (and after a restart) the iterator still works.
+    later = riffle_factory("--clock-offset-ms", str(4 * 60_000), data_dir=srv.data_dir)
+    k = make_client(later.endpoint)
+    assert [r["Data"] for r in k.get_records(ShardIterator=it)["Records"]] == [b"x"]
+    later.stop()
+
+    # Six minutes later it has expired, with AWS's message.
+    expired = riffle_factory("--clock-offset-ms", str(6 * 60_000), data_dir=srv.data_dir)
+    k = make_client(expired.endpoint)
+    with pytest.raises(ClientError) as e:
+        k.get_records(ShardIterator=it)
+    assert e.value.response["Error"]["Code"] == "ExpiredIteratorException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    date = r"\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}"
+    assert re.fullmatch(
+        rf"Iterator expired\. The iterator was created at time {date} while right now it is {date} "
+        r"which is further in the future than the tolerated delay of 300000 milliseconds\.",
+        e.value.response["Error"]["Message"],
+    )
