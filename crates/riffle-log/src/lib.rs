@@ -81,6 +81,9 @@ pub enum LogError {
     Closed,
     #[error("corrupt entry in segment {segment} at offset {offset}")]
     Corrupt { segment: u64, offset: u64 },
+    /// An append named a shard that was sealed (closed by resharding); nothing was written.
+    #[error("shard {0:?} is sealed")]
+    ShardSealed(ShardKey),
 }
 
 /// Records for one shard in one append call.
@@ -153,6 +156,10 @@ enum Command {
     Forget {
         stream: u64,
     },
+    Seal {
+        key: ShardKey,
+        reply: oneshot::Sender<Result<Option<ShardTip>, LogError>>,
+    },
 }
 
 /// The shared write-ahead log. Cheap to share behind an `Arc`; closing joins the writer.
@@ -224,6 +231,22 @@ impl Log {
             .ok_or(LogError::Closed)?
             .send(cmd)
             .map_err(|_| LogError::Closed)
+    }
+
+    /// Seals a shard: appends queued before this call are made durable and kept, every later
+    /// append naming the shard fails with [`LogError::ShardSealed`] (and writes nothing). Returns
+    /// the shard's final tip, `None` if it never had a record. Resharding closes parents so.
+    pub async fn seal(&self, key: ShardKey) -> Result<Option<ShardTip>, LogError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Seal { key, reply })?;
+        rx.await.map_err(|_| LogError::Closed)?
+    }
+
+    /// [`Log::seal`] for callers outside an async context (it waits for the writer thread).
+    pub fn seal_blocking(&self, key: ShardKey) -> Result<Option<ShardTip>, LogError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Seal { key, reply })?;
+        rx.blocking_recv().map_err(|_| LogError::Closed)?
     }
 
     /// Drops a deleted stream's shards from the index; its segments then expire as a whole.

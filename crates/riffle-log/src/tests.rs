@@ -306,3 +306,47 @@ fn retention_deletes_expired_segments_and_counters_survive() {
         .unwrap();
     assert!(storage.file_names().len() < before);
 }
+
+#[test]
+fn sealing_keeps_earlier_appends_and_refuses_later_ones() {
+    let clock = Arc::new(ManualClock::new(1_000));
+    let log = Arc::new(
+        Log::open(
+            Arc::new(FaultyStorage::new()),
+            opts(clock, SyncMode::Always),
+        )
+        .unwrap(),
+    );
+    let rt = rt();
+    rt.block_on(async {
+        let before = log.append(vec![ShardAppend {
+            key: key(1, 0),
+            records: vec![rec("a", b"1"), rec("b", b"2")],
+        }]);
+        let seal = log.seal(key(1, 0));
+        let (before, seal) = tokio::join!(before, seal);
+        assert_eq!(before.unwrap()[0].first_counter, 1);
+        assert_eq!(seal.unwrap().unwrap().next_counter, 3);
+        let after = log
+            .append(vec![
+                ShardAppend {
+                    key: key(1, 1),
+                    records: vec![rec("c", b"3")],
+                },
+                ShardAppend {
+                    key: key(1, 0),
+                    records: vec![rec("d", b"4")],
+                },
+            ])
+            .await;
+        assert!(matches!(after, Err(LogError::ShardSealed(k)) if k == key(1, 0)));
+        // Nothing of the refused request was written, not even its other shard.
+        assert!(log.tip(key(1, 1)).is_none());
+        assert_eq!(
+            log.seal(key(1, 5)).await.unwrap(),
+            None,
+            "a shard never written has no tip"
+        );
+    });
+    assert_eq!(log.read(key(1, 0), 0, 0, 100, usize::MAX).unwrap().len(), 2);
+}

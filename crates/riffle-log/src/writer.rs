@@ -9,7 +9,7 @@
 //! Any I/O failure poisons the log: that group is answered with the error, and every later append
 //! is refused, because after a failed fsync the kernel may have dropped dirty pages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use crate::format::{self, BatchHeader, ShardKey, ShardMark};
 use crate::{
-    Appended, BatchMeta, Command, LogError, LogFile, Segment, Shared, SyncMode, segment_name,
+    Appended, BatchMeta, Command, LogError, LogFile, Segment, Shared, ShardTip, SyncMode,
+    segment_name,
 };
 
 /// Cap on how many bytes one group may encode, so one group cannot hold memory without bound.
@@ -27,6 +28,8 @@ pub(crate) struct Writer {
     shared: Arc<Shared>,
     /// The writer's own view of each shard's tip; the index follows it after each durable write.
     tips: HashMap<ShardKey, (u64, i64)>,
+    /// Shards closed by resharding: appends to them are refused.
+    sealed: HashSet<ShardKey>,
     active_id: u64,
     active: Arc<dyn LogFile>,
     active_created_ms: i64,
@@ -60,6 +63,7 @@ impl Writer {
             Some((id, file, created)) => Writer {
                 shared,
                 tips,
+                sealed: HashSet::new(),
                 active_id: id,
                 active: file,
                 active_created_ms: created,
@@ -79,6 +83,7 @@ impl Writer {
                 Writer {
                     shared,
                     tips,
+                    sealed: HashSet::new(),
                     active_id: 0,
                     active: file,
                     active_created_ms: now,
@@ -147,12 +152,24 @@ impl Writer {
         let mut new_tips: HashMap<ShardKey, (u64, i64)> = HashMap::new();
         let base = self.active.len();
         let mut leftovers = Vec::new();
+        let mut seals = Vec::new();
         for cmd in group {
             match cmd {
                 Command::Forget { stream } => {
                     self.tips.retain(|k, _| k.stream != stream);
+                    self.sealed.retain(|k| k.stream != stream);
+                }
+                Command::Seal { key, reply } => {
+                    // Later appends in this very group are refused; earlier ones are kept, and
+                    // the reply waits until they are durable.
+                    self.sealed.insert(key);
+                    seals.push((key, reply));
                 }
                 Command::Append { shards, reply } => {
+                    if let Some(s) = shards.iter().find(|s| self.sealed.contains(&s.key)) {
+                        let _ = reply.send(Err(LogError::ShardSealed(s.key)));
+                        continue;
+                    }
                     if self.buf.len() > MAX_GROUP_BYTES {
                         leftovers.push(Command::Append { shards, reply });
                         continue;
@@ -201,6 +218,7 @@ impl Writer {
                 }
             }
         }
+        let mut ok = true;
         if !pending.is_empty() {
             match self.write_durably() {
                 Ok(()) => {
@@ -211,6 +229,7 @@ impl Writer {
                     }
                 }
                 Err(e) => {
+                    ok = false;
                     tracing::error!(error = %e, "log write failed; the log is now read-only");
                     self.shared.poisoned.store(true, Ordering::Release);
                     for p in pending {
@@ -222,6 +241,13 @@ impl Writer {
                 tracing::error!(error = %e, "segment roll failed; the log is now read-only");
                 self.shared.poisoned.store(true, Ordering::Release);
             }
+        }
+        for (key, reply) in seals {
+            let tip = self.tips.get(&key).map(|(next, last)| ShardTip {
+                next_counter: *next,
+                last_arrival_ms: *last,
+            });
+            let _ = reply.send(if ok { Ok(tip) } else { Err(LogError::Poisoned) });
         }
         if !leftovers.is_empty() {
             self.commit_group(leftovers);

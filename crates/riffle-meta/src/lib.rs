@@ -129,6 +129,9 @@ pub struct StreamRecord {
     /// When the current CREATING/DELETING/UPDATING state ends (epoch ms).
     #[serde(default)]
     pub transition_until_ms: Option<i64>,
+    /// When UpdateShardCount ran (epoch ms), for AWS's limit of ten per rolling 24 hours.
+    #[serde(default)]
+    pub scalings_ms: Vec<i64>,
 }
 
 fn default_max_record_kib() -> u32 {
@@ -265,6 +268,7 @@ mod tests {
             shard_level_metrics: vec![],
             max_record_size_kib: 1024,
             transition_until_ms: None,
+            scalings_ms: vec![],
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod error;
 pub mod ops;
 mod put;
+pub mod reshard;
 pub mod service;
 pub mod shard_map;
 pub mod tags;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use riffle_log::{RecordIn, ShardAppend, ShardKey};
+use riffle_log::{LogError, RecordIn, ShardAppend, ShardKey};
 use riffle_meta::{StreamKey, StreamStatus};
 use riffle_types::hash::{parse_hash_key, partition_hash};
 use riffle_wire::RequestContext;
@@ -31,6 +31,9 @@ pub struct Placed {
 /// record size; streams with larger records allow one record's worth, up to 10 MiB.
 pub const MAX_REQUEST_BYTES: usize = 5 << 20;
 
+/// How often a put re-routes after racing a reshard (2 ms apart).
+const RESHARD_RETRIES: u32 = 1000;
+
 /// Writes records to one stream and returns where each landed, in input order.
 pub async fn put(
     svc: &Arc<StreamsService>,
@@ -39,8 +42,10 @@ pub async fn put(
     records: Vec<Incoming>,
 ) -> Result<Vec<Placed>> {
     let key: StreamKey = svc.stream_key(ctx, stream)?;
-    // Route under the catalog's read lock; remember what sequence numbers need.
-    let (uid, shards, slots, batches) = svc.read_stream(&key, |s| {
+    let mut attempt = 0;
+    loop {
+        // Route under the catalog's read lock; remember what sequence numbers need.
+        let (shards, slots, batches) = svc.read_stream(&key, |s| {
         if !matches!(s.status, StreamStatus::Active | StreamStatus::Updating) {
             return Err(StreamsService::not_found(&key));
         }
@@ -93,22 +98,32 @@ pub async fn put(
             .iter()
             .map(|b| s.shards.iter().find(|x| x.index == b.key.shard).cloned().expect("routed shard exists"))
             .collect();
-        Ok((s.uid, shards, slots, batches))
+        Ok((shards, slots, batches))
     })?;
-    let _ = uid;
-    let appended = svc.log.append(batches).await?;
-    Ok(slots
-        .into_iter()
-        .map(|(b, i)| {
-            let a = appended[b];
-            Placed {
-                shard_id: riffle_types::ShardId(shards[b].index).to_string(),
-                sequence_number: shard_map::sequence_number(
-                    &shards[b],
-                    a.first_counter + i as u64,
-                    a.arrival_ms,
-                ),
+        let appended = match svc.log.append(batches).await {
+            Ok(a) => a,
+            // A reshard sealed one of the shards after we routed: nothing was written, so route
+            // again once the catalog shows the children.
+            Err(LogError::ShardSealed(_)) if attempt < RESHARD_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                continue;
             }
-        })
-        .collect())
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(slots
+            .into_iter()
+            .map(|(b, i)| {
+                let a = appended[b];
+                Placed {
+                    shard_id: riffle_types::ShardId(shards[b].index).to_string(),
+                    sequence_number: shard_map::sequence_number(
+                        &shards[b],
+                        a.first_counter + i as u64,
+                        a.arrival_ms,
+                    ),
+                }
+            })
+            .collect());
+    }
 }

@@ -215,6 +215,102 @@ impl StreamsService {
         });
     }
 
+    /// Runs a reshard in three steps, so that no record is lost or duplicated at the switch:
+    /// 1. under the catalog lock, `plan` validates against the ACTIVE stream (and the whole
+    ///    catalog, for the shard limit) and names the open shards that will close; the stream
+    ///    becomes UPDATING;
+    /// 2. those shards are sealed in the log: appends already queued stay in the parent,
+    ///    later ones are refused and re-routed by the put path once the catalog changes;
+    /// 3. under the catalog lock, `apply` closes the parents at their final counters and adds
+    ///    the children; the stream is ACTIVE again (after `--update-delay`).
+    pub(crate) async fn reshard<P, R>(
+        self: &Arc<Self>,
+        key: &StreamKey,
+        plan: impl FnOnce(&StreamRecord, &BTreeMap<StreamKey, StreamRecord>) -> Result<(Vec<u32>, P)>,
+        apply: impl FnOnce(&mut StreamRecord, &HashMap<u32, u64>, P, i64) -> R,
+    ) -> Result<R> {
+        let (uid, to_seal, planned) = {
+            let mut catalog = self.catalog.write().expect("catalog lock");
+            let s = catalog.get(key).ok_or_else(|| Self::not_found(key))?;
+            if s.status != StreamStatus::Active {
+                return Err(StreamsError::StreamNotActive {
+                    name: s.key.name.clone(),
+                    account: s.key.account.clone(),
+                    status: s.status.as_str(),
+                });
+            }
+            let (to_seal, planned) = plan(s, &catalog)?;
+            let mut updated = s.clone();
+            updated.status = StreamStatus::Updating;
+            self.meta.put_stream(&updated)?;
+            let uid = updated.uid;
+            catalog.insert(key.clone(), updated);
+            (uid, to_seal, planned)
+        };
+        let mut ends = HashMap::new();
+        for index in to_seal {
+            match self
+                .log
+                .seal(riffle_log::ShardKey {
+                    stream: uid,
+                    shard: index,
+                })
+                .await
+            {
+                Ok(tip) => {
+                    ends.insert(index, tip.map_or(0, |t| t.next_counter - 1));
+                }
+                Err(e) => {
+                    let _ = self.update_stream(key, |s| {
+                        s.status = StreamStatus::Active;
+                        Ok(())
+                    });
+                    return Err(e.into());
+                }
+            }
+        }
+        let delay = self.config.update_delay;
+        let now = self.now_ms();
+        let out = self.update_stream(key, |s| {
+            let out = apply(s, &ends, planned, now);
+            if delay.is_zero() {
+                s.status = StreamStatus::Active;
+            } else {
+                s.transition_until_ms = Some(now + delay.as_millis() as i64);
+            }
+            Ok(out)
+        })?;
+        if !delay.is_zero() {
+            self.finish_transition_after(key.clone(), uid, delay);
+        }
+        Ok(out)
+    }
+
+    /// The shard-limit check shared by CreateStream and the reshard operations: `adding` more
+    /// open shards in the stream's account and region.
+    pub(crate) fn check_shard_limit(
+        &self,
+        catalog: &BTreeMap<StreamKey, StreamRecord>,
+        key: &StreamKey,
+        adding: u32,
+    ) -> Result<()> {
+        let open: u32 = catalog
+            .values()
+            .filter(|s| s.key.account == key.account && s.key.region == key.region)
+            .map(|s| s.open_shards().count() as u32)
+            .sum();
+        if u64::from(open) + u64::from(adding) > u64::from(self.config.shard_limit) {
+            return Err(StreamsError::ShardLimit {
+                account: key.account.clone(),
+                region: key.region.clone(),
+                current: open,
+                limit: self.config.shard_limit,
+                requested: adding,
+            });
+        }
+        Ok(())
+    }
+
     /// Removes a stream for good: catalog, metadata and its place in the log.
     pub(crate) fn finish_delete(&self, key: &StreamKey, uid: u64) -> Result<()> {
         let mut catalog = self.catalog.write().expect("catalog lock");

@@ -108,6 +108,7 @@ pub async fn handle(
             shard_level_metrics: Vec::new(),
             max_record_size_kib: input.max_record_size_in_kib.unwrap_or(1024),
             transition_until_ms: (!delay.is_zero()).then(|| now + delay.as_millis() as i64),
+            scalings_ms: Vec::new(),
         };
         svc.meta.put_stream(&record)?;
         catalog.insert(key.clone(), record);

@@ -28,8 +28,11 @@ pub async fn handle(
         let mut shards: Vec<_> = if s.status == StreamStatus::Creating {
             Vec::new()
         } else {
+            // Closed shards whose records have all expired are no longer listed.
+            let horizon = svc.now_ms() - i64::from(s.retention_hours) * 3_600_000;
             s.shards
                 .iter()
+                .filter(|sh| sh.closed_ms.is_none_or(|c| c >= horizon))
                 .map(shard_map::describe)
                 .filter(|d| {
                     input

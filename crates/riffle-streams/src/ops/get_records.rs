@@ -117,7 +117,9 @@ pub async fn handle(
         (Some(last), Some(t)) if next < t.next_counter => (now - last.arrival_ms).max(0),
         _ => 0,
     };
-    let finished = shard.closed_at_counter.is_some_and(|end| next > end);
+    // A closed shard is finished once nothing is left to read in it: either the read passed
+    // its last counter, or nothing unexpired remains after the position (no more will come).
+    let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
     let records = stored
         .into_iter()
         .map(|r| Record {

@@ -19,11 +19,15 @@ pub mod list_shards;
 pub mod list_streams;
 pub mod list_tags_for_resource;
 pub mod list_tags_for_stream;
+pub mod merge_shards;
 pub mod put_record;
 pub mod put_records;
 pub mod remove_tags_from_stream;
+mod reshard_checks;
+pub mod split_shard;
 pub mod tag_resource;
 pub mod untag_resource;
+pub mod update_shard_count;
 
 /// The Data Streams router: every built operation, and the rest declared as not built.
 pub fn router() -> Router<StreamsService> {
@@ -50,7 +54,10 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::PutRecords, _, _, _>(put_records::handle)
         .route::<m::RemoveTagsFromStream, _, _, _>(remove_tags_from_stream::handle)
         .route::<m::TagResource, _, _, _>(tag_resource::handle)
-        .route::<m::UntagResource, _, _, _>(untag_resource::handle);
+        .route::<m::UntagResource, _, _, _>(untag_resource::handle)
+        .route::<m::SplitShard, _, _, _>(split_shard::handle)
+        .route::<m::MergeShards, _, _, _>(merge_shards::handle)
+        .route::<m::UpdateShardCount, _, _, _>(update_shard_count::handle);
     let built = r.operations();
     let not_built: Vec<&'static str> = ALL_OPERATIONS
         .iter()

@@ -993,3 +993,100 @@ mod tests {
         }
     }
 }
+
+// ---- Resharding ----
+const SHARD_ID_REQUIRED: &[crate::schema::Rule] = &[
+    NotNull,
+    Pattern(NAME_PATTERN, patterns::shard_id),
+    LenMin(1),
+    LenMax(128),
+];
+
+operation!(
+    SplitShard,
+    SplitShardInput,
+    Empty,
+    &[
+        Member::new(
+            "NewStartingHashKey",
+            Ty::Str,
+            &[NotNull, Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
+        ),
+        Member::new("ShardToSplit", Ty::Str, SHARD_ID_REQUIRED),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ],
+    true
+);
+
+#[derive(Debug, Deserialize)]
+pub struct SplitShardInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "ShardToSplit")]
+    pub shard_to_split: String,
+    #[serde(rename = "NewStartingHashKey")]
+    pub new_starting_hash_key: String,
+}
+
+operation!(
+    MergeShards,
+    MergeShardsInput,
+    Empty,
+    &[
+        Member::new("AdjacentShardToMerge", Ty::Str, SHARD_ID_REQUIRED),
+        Member::new("ShardToMerge", Ty::Str, SHARD_ID_REQUIRED),
+        STREAM_NAME,
+        STREAM_ARN,
+        STREAM_ID,
+    ],
+    true
+);
+
+#[derive(Debug, Deserialize)]
+pub struct MergeShardsInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "ShardToMerge")]
+    pub shard_to_merge: String,
+    #[serde(rename = "AdjacentShardToMerge")]
+    pub adjacent_shard_to_merge: String,
+}
+
+operation!(
+    UpdateShardCount,
+    UpdateShardCountInput,
+    UpdateShardCountOutput,
+    &[
+        Member::new(
+            "ScalingType",
+            Ty::Str,
+            &[NotNull, Enum(&["UNIFORM_SCALING"])]
+        ),
+        STREAM_NAME,
+        Member::new("TargetShardCount", Ty::Int, &[NotNull, Min(1)]),
+        STREAM_ARN,
+        STREAM_ID,
+    ]
+);
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateShardCountInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "TargetShardCount")]
+    pub target_shard_count: u32,
+    #[serde(rename = "ScalingType")]
+    pub scaling_type: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateShardCountOutput {
+    pub stream_name: String,
+    pub current_shard_count: u32,
+    pub target_shard_count: u32,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+}
