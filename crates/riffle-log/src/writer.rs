@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use crate::format::{self, BatchHeader, ShardKey, ShardMark};
 use crate::{
-    Appended, BatchMeta, Command, LogError, LogFile, Segment, Shared, ShardTip, SyncMode,
+    Appended, BatchMeta, Command, LogError, LogFile, Segment, ShardTip, Shared, SyncMode,
     segment_name,
 };
 

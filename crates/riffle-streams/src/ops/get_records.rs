@@ -119,7 +119,9 @@ pub async fn handle(
     };
     // A closed shard is finished once nothing is left to read in it: either the read passed
     // its last counter, or nothing unexpired remains after the position (no more will come).
-    let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
+    let finished = shard
+        .closed_at_counter
+        .is_some_and(|end| stored.is_empty() || next > end);
     let records = stored
         .into_iter()
         .map(|r| Record {
