@@ -133,7 +133,7 @@ before(async () => {
   const log = fs.openSync(logPath, "a");
   proc = spawn(
     RIFFLE_BIN,
-    ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", path.join(dataDir, "data")],
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", path.join(dataDir, "data"), "--limits", "off"],
     { stdio: ["ignore", log, log] },
   );
   endpoint = `http://127.0.0.1:${port}`;

@@ -127,6 +127,9 @@ class RiffleServer:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--data-dir", self.data_dir,
+            # Most suites issue control-plane calls faster than AWS's TPS limits allow; the
+            # limits are tested on their own (test_limits.py), which passes --limits on.
+            *([] if "--limits" in self.extra_args else ["--limits", "off"]),
             *self.extra_args,
         ]
 

@@ -794,11 +794,11 @@ def test_sigterm_is_graceful(fresh_riffle):
         lambda k: k.register_stream_consumer(
             StreamARN=stream_arn("whatever"), ConsumerName="c1"
         ),
-        lambda k: k.split_shard(
-            StreamName="whatever", ShardToSplit=shard_id(0), NewStartingHashKey="1"
+        lambda k: k.start_stream_encryption(
+            StreamName="whatever", EncryptionType="KMS", KeyId="alias/aws/kinesis"
         ),
     ],
-    ids=["RegisterStreamConsumer", "SplitShard"],
+    ids=["RegisterStreamConsumer", "StartStreamEncryption"],
 )
 def test_unknown_operation(kinesis, call):
     with pytest.raises(ClientError) as ei:

@@ -25,10 +25,7 @@ impl LogFile for FaultyFile {
         let start = offset as usize;
         let end = start + buf.len();
         if end > st.data.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "read past end",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "read past end"));
         }
         buf.copy_from_slice(&st.data[start..end]);
         Ok(())
@@ -70,11 +67,7 @@ impl FaultyStorage {
         for file in self.files.lock().expect("lock").values() {
             let mut st = file.0.lock().expect("lock");
             let unsynced = st.data.len() - st.durable;
-            let keep = if unsynced == 0 {
-                0
-            } else {
-                rng.random_range(0..=unsynced)
-            };
+            let keep = if unsynced == 0 { 0 } else { rng.random_range(0..=unsynced) };
             let new_len = st.durable + keep;
             st.data.truncate(new_len);
             if keep > 0 && rng.random_bool(0.5) {
@@ -98,10 +91,7 @@ impl Storage for FaultyStorage {
     fn create(&self, name: &str) -> io::Result<Arc<dyn LogFile>> {
         let mut files = self.files.lock().expect("lock");
         if files.contains_key(name) {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                name.to_owned(),
-            ));
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, name.to_owned()));
         }
         let f = Arc::new(FaultyFile::default());
         files.insert(name.to_owned(), f.clone());

@@ -138,21 +138,14 @@ pub fn parse_entry(bytes: &[u8]) -> Result<(Entry, usize), Invalid> {
 
 fn decode_body(mut body: &[u8]) -> Result<Entry, Invalid> {
     let need = |b: &[u8], n: usize| {
-        if b.remaining() < n {
-            Err(Invalid::Corrupt)
-        } else {
-            Ok(())
-        }
+        if b.remaining() < n { Err(Invalid::Corrupt) } else { Ok(()) }
     };
     need(body, 1)?;
     match body.get_u8() {
         KIND_BATCH => {
             need(body, BATCH_FIXED)?;
             let h = BatchHeader {
-                key: ShardKey {
-                    stream: body.get_u64_le(),
-                    shard: body.get_u32_le(),
-                },
+                key: ShardKey { stream: body.get_u64_le(), shard: body.get_u32_le() },
                 first_counter: body.get_u64_le(),
                 arrival_ms: body.get_i64_le(),
                 count: body.get_u32_le(),
@@ -178,10 +171,7 @@ fn decode_body(mut body: &[u8]) -> Result<Entry, Invalid> {
             need(body, n * 28)?;
             let marks = (0..n)
                 .map(|_| ShardMark {
-                    key: ShardKey {
-                        stream: body.get_u64_le(),
-                        shard: body.get_u32_le(),
-                    },
+                    key: ShardKey { stream: body.get_u64_le(), shard: body.get_u32_le() },
                     next_counter: body.get_u64_le(),
                     last_arrival_ms: body.get_i64_le(),
                 })
@@ -237,15 +227,7 @@ mod tests {
     fn one_batch() -> Vec<u8> {
         let mut buf = Vec::new();
         let s = begin_entry(&mut buf);
-        let h = BatchHeader {
-            key: ShardKey {
-                stream: 3,
-                shard: 1,
-            },
-            first_counter: 10,
-            arrival_ms: 99,
-            count: 2,
-        };
+        let h = BatchHeader { key: ShardKey { stream: 3, shard: 1 }, first_counter: 10, arrival_ms: 99, count: 2 };
         put_batch_header(&mut buf, &h);
         put_record(&mut buf, b"k1", b"hello");
         put_record(&mut buf, b"k2", b"");
@@ -269,11 +251,7 @@ mod tests {
     fn every_truncation_is_short_and_every_flip_is_caught() {
         let buf = one_batch();
         for cut in 0..buf.len() {
-            assert_eq!(
-                parse_entry(&buf[..cut]).unwrap_err(),
-                Invalid::Short,
-                "cut at {cut}"
-            );
+            assert_eq!(parse_entry(&buf[..cut]).unwrap_err(), Invalid::Short, "cut at {cut}");
         }
         for i in 0..buf.len() {
             let mut b = buf.clone();

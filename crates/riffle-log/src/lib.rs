@@ -60,12 +60,7 @@ pub struct LogOptions {
 
 impl LogOptions {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        LogOptions {
-            sync: SyncMode::Always,
-            segment_bytes: 128 << 20,
-            segment_max_age_ms: 3_600_000,
-            clock,
-        }
+        LogOptions { sync: SyncMode::Always, segment_bytes: 128 << 20, segment_max_age_ms: 3_600_000, clock }
     }
 }
 
@@ -149,17 +144,9 @@ struct Shared {
 }
 
 enum Command {
-    Append {
-        shards: Vec<ShardAppend>,
-        reply: oneshot::Sender<Result<Vec<Appended>, LogError>>,
-    },
-    Forget {
-        stream: u64,
-    },
-    Seal {
-        key: ShardKey,
-        reply: oneshot::Sender<Result<Option<ShardTip>, LogError>>,
-    },
+    Append { shards: Vec<ShardAppend>, reply: oneshot::Sender<Result<Vec<Appended>, LogError>> },
+    Forget { stream: u64 },
+    Seal { key: ShardKey, reply: oneshot::Sender<Result<Option<ShardTip>, LogError>> },
 }
 
 /// The shared write-ahead log. Cheap to share behind an `Arc`; closing joins the writer.
@@ -181,11 +168,7 @@ fn parse_segment_name(name: &str) -> Option<u64> {
 impl Log {
     /// Opens (recovering) or creates the log in `storage`.
     pub fn open(storage: Arc<dyn Storage>, options: LogOptions) -> Result<Log, LogError> {
-        let mut ids: Vec<u64> = storage
-            .list()?
-            .iter()
-            .filter_map(|n| parse_segment_name(n))
-            .collect();
+        let mut ids: Vec<u64> = storage.list()?.iter().filter_map(|n| parse_segment_name(n)).collect();
         ids.sort_unstable();
         let mut index: HashMap<ShardKey, ShardIndex> = HashMap::new();
         let mut segments = BTreeMap::new();
@@ -204,14 +187,8 @@ impl Log {
         });
         let (tx, rx) = mpsc::channel();
         let w = writer::Writer::start(shared.clone())?;
-        let handle = std::thread::Builder::new()
-            .name("riffle-log-writer".into())
-            .spawn(move || w.run(rx))?;
-        Ok(Log {
-            shared,
-            tx: Mutex::new(Some(tx)),
-            writer: Mutex::new(Some(handle)),
-        })
+        let handle = std::thread::Builder::new().name("riffle-log-writer".into()).spawn(move || w.run(rx))?;
+        Ok(Log { shared, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(handle)) })
     }
 
     /// Appends batches for any number of shards atomically with respect to ordering; resolves
@@ -227,10 +204,7 @@ impl Log {
 
     fn send(&self, cmd: Command) -> Result<(), LogError> {
         let tx = self.tx.lock().expect("lock");
-        tx.as_ref()
-            .ok_or(LogError::Closed)?
-            .send(cmd)
-            .map_err(|_| LogError::Closed)
+        tx.as_ref().ok_or(LogError::Closed)?.send(cmd).map_err(|_| LogError::Closed)
     }
 
     /// Seals a shard: appends queued before this call are made durable and kept, every later
@@ -251,21 +225,14 @@ impl Log {
 
     /// Drops a deleted stream's shards from the index; its segments then expire as a whole.
     pub fn forget_stream(&self, stream: u64) {
-        self.shared
-            .index
-            .write()
-            .expect("lock")
-            .retain(|k, _| k.stream != stream);
+        self.shared.index.write().expect("lock").retain(|k, _| k.stream != stream);
         let _ = self.send(Command::Forget { stream });
     }
 
     /// The shard's tip, or `None` if nothing was ever written to it.
     pub fn tip(&self, key: ShardKey) -> Option<ShardTip> {
         let index = self.shared.index.read().expect("lock");
-        index.get(&key).map(|s| ShardTip {
-            next_counter: s.next_counter,
-            last_arrival_ms: s.last_arrival_ms,
-        })
+        index.get(&key).map(|s| ShardTip { next_counter: s.next_counter, last_arrival_ms: s.last_arrival_ms })
     }
 
     /// The counter of the first record that arrived at or after `ts_ms`, or the tip's next
@@ -295,9 +262,7 @@ impl Log {
             let Some(s) = index.get(&key) else {
                 return Ok(Vec::new());
             };
-            let start = s
-                .batches
-                .partition_point(|b| b.first_counter + u64::from(b.count) <= from);
+            let start = s.batches.partition_point(|b| b.first_counter + u64::from(b.count) <= from);
             let mut out = Vec::new();
             let mut n = 0usize;
             let mut bytes = 0usize;
@@ -326,18 +291,14 @@ impl Log {
             };
             let mut buf = vec![0u8; b.len as usize];
             file.read_exact_at(&mut buf, b.offset)?;
-            let (_, recs) =
-                format::batch_records(Bytes::from(buf)).map_err(|_| LogError::Corrupt {
-                    segment: b.segment,
-                    offset: b.offset,
-                })?;
+            let (_, recs) = format::batch_records(Bytes::from(buf))
+                .map_err(|_| LogError::Corrupt { segment: b.segment, offset: b.offset })?;
             for r in recs {
                 if r.counter < from {
                     continue;
                 }
                 let size = r.data.len() + r.partition_key.len();
-                if records.len() >= max_records || (!records.is_empty() && bytes + size > max_bytes)
-                {
+                if records.len() >= max_records || (!records.is_empty() && bytes + size > max_bytes) {
                     return Ok(records);
                 }
                 bytes += size;
@@ -350,10 +311,7 @@ impl Log {
     /// Deletes whole sealed segments, oldest first, while every stream in them has expired:
     /// `retention_ms(stream)` is the stream's retention, or `None` if the stream is gone.
     /// Returns how many segments were deleted.
-    pub fn enforce_retention(
-        &self,
-        retention_ms: &dyn Fn(u64) -> Option<i64>,
-    ) -> Result<usize, LogError> {
+    pub fn enforce_retention(&self, retention_ms: &dyn Fn(u64) -> Option<i64>) -> Result<usize, LogError> {
         let now = self.shared.options.clock.now_ms();
         let mut deleted = Vec::new();
         {
@@ -363,9 +321,10 @@ impl Log {
                 if Some(*id) == active {
                     break;
                 }
-                let expired = seg.newest_by_stream.iter().all(|(stream, newest)| {
-                    retention_ms(*stream).is_none_or(|r| newest + r <= now)
-                });
+                let expired = seg
+                    .newest_by_stream
+                    .iter()
+                    .all(|(stream, newest)| retention_ms(*stream).is_none_or(|r| newest + r <= now));
                 if !expired {
                     break;
                 }
@@ -380,11 +339,7 @@ impl Log {
         if let Some(&newest_deleted) = deleted.last() {
             let mut index = self.shared.index.write().expect("lock");
             for s in index.values_mut() {
-                while s
-                    .batches
-                    .front()
-                    .is_some_and(|b| b.segment <= newest_deleted)
-                {
+                while s.batches.front().is_some_and(|b| b.segment <= newest_deleted) {
                     s.batches.pop_front();
                 }
             }
@@ -424,11 +379,7 @@ fn recover_segment(
     let len = file.len();
     let mut bytes = vec![0u8; len as usize];
     file.read_exact_at(&mut bytes, 0)?;
-    let mut seg = Segment {
-        file: file.clone(),
-        created_ms: options.clock.now_ms(),
-        newest_by_stream: HashMap::new(),
-    };
+    let mut seg = Segment { file: file.clone(), created_ms: options.clock.now_ms(), newest_by_stream: HashMap::new() };
     let mut first = true;
     let mut pos = 0usize;
     while pos < bytes.len() {
@@ -457,10 +408,7 @@ fn recover_segment(
                         });
                         s.next_counter = s.next_counter.max(h.first_counter + u64::from(h.count));
                         s.last_arrival_ms = s.last_arrival_ms.max(h.arrival_ms);
-                        let newest = seg
-                            .newest_by_stream
-                            .entry(h.key.stream)
-                            .or_insert(h.arrival_ms);
+                        let newest = seg.newest_by_stream.entry(h.key.stream).or_insert(h.arrival_ms);
                         *newest = (*newest).max(h.arrival_ms);
                         first = false;
                     }
@@ -469,18 +417,9 @@ fn recover_segment(
             }
             Err(why) => {
                 if is_last && why == Invalid::Short {
-                    tracing::warn!(
-                        segment = id,
-                        offset = pos,
-                        "cutting a torn write at the log's tail"
-                    );
+                    tracing::warn!(segment = id, offset = pos, "cutting a torn write at the log's tail");
                 } else {
-                    tracing::error!(
-                        segment = id,
-                        offset = pos,
-                        ?why,
-                        "cutting a damaged log tail"
-                    );
+                    tracing::error!(segment = id, offset = pos, ?why, "cutting a damaged log tail");
                 }
                 file.truncate(pos as u64)?;
                 break;

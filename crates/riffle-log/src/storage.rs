@@ -95,28 +95,15 @@ impl Storage for FsStorage {
     }
 
     fn create(&self, name: &str) -> io::Result<Arc<dyn LogFile>> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(self.dir.join(name))?;
+        let file = OpenOptions::new().read(true).write(true).create_new(true).open(self.dir.join(name))?;
         self.sync_dir()?;
-        Ok(Arc::new(FsFile {
-            file,
-            len: AtomicU64::new(0),
-        }))
+        Ok(Arc::new(FsFile { file, len: AtomicU64::new(0) }))
     }
 
     fn open(&self, name: &str) -> io::Result<Arc<dyn LogFile>> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(self.dir.join(name))?;
+        let file = OpenOptions::new().read(true).write(true).open(self.dir.join(name))?;
         let len = file.metadata()?.len();
-        Ok(Arc::new(FsFile {
-            file,
-            len: AtomicU64::new(len),
-        }))
+        Ok(Arc::new(FsFile { file, len: AtomicU64::new(len) }))
     }
 
     fn remove(&self, name: &str) -> io::Result<()> {

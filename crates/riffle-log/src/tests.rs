@@ -11,19 +11,11 @@ use crate::faulty::FaultyStorage;
 use crate::*;
 
 fn opts(clock: Arc<ManualClock>, sync: SyncMode) -> LogOptions {
-    LogOptions {
-        sync,
-        segment_bytes: 64 << 10,
-        segment_max_age_ms: 3_600_000,
-        clock,
-    }
+    LogOptions { sync, segment_bytes: 64 << 10, segment_max_age_ms: 3_600_000, clock }
 }
 
 fn rec(pk: &str, data: &[u8]) -> RecordIn {
-    RecordIn {
-        partition_key: Bytes::copy_from_slice(pk.as_bytes()),
-        data: Bytes::copy_from_slice(data),
-    }
+    RecordIn { partition_key: Bytes::copy_from_slice(pk.as_bytes()), data: Bytes::copy_from_slice(data) }
 }
 
 fn key(stream: u64, shard: u32) -> ShardKey {
@@ -31,52 +23,30 @@ fn key(stream: u64, shard: u32) -> ShardKey {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 #[test]
 fn append_then_read_assigns_dense_counters() {
     let clock = Arc::new(ManualClock::new(1_000_000));
-    let log = Log::open(
-        Arc::new(FaultyStorage::new()),
-        opts(clock.clone(), SyncMode::Always),
-    )
-    .unwrap();
+    let log = Log::open(Arc::new(FaultyStorage::new()), opts(clock.clone(), SyncMode::Always)).unwrap();
     let rt = rt();
     let a = rt
         .block_on(log.append(vec![
-            ShardAppend {
-                key: key(1, 0),
-                records: vec![rec("a", b"1"), rec("b", b"2")],
-            },
-            ShardAppend {
-                key: key(1, 1),
-                records: vec![rec("c", b"3")],
-            },
+            ShardAppend { key: key(1, 0), records: vec![rec("a", b"1"), rec("b", b"2")] },
+            ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")] },
         ]))
         .unwrap();
     assert_eq!(a[0].first_counter, 1);
     assert_eq!(a[1].first_counter, 1);
     clock.advance(-500); // the clock steps back; arrival times must not
-    let b = rt
-        .block_on(log.append(vec![ShardAppend {
-            key: key(1, 0),
-            records: vec![rec("d", b"4")],
-        }]))
-        .unwrap();
+    let b = rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")] }])).unwrap();
     assert_eq!(b[0].first_counter, 3);
     assert_eq!(b[0].arrival_ms, 1_000_000);
     let got = log.read(key(1, 0), 0, 0, 100, 1 << 20).unwrap();
     let data: Vec<&[u8]> = got.iter().map(|r| &r.data[..]).collect();
     assert_eq!(data, vec![b"1" as &[u8], b"2", b"4"]);
-    assert_eq!(
-        got.iter().map(|r| r.counter).collect::<Vec<_>>(),
-        vec![1, 2, 3]
-    );
+    assert_eq!(got.iter().map(|r| r.counter).collect::<Vec<_>>(), vec![1, 2, 3]);
     let from2 = log.read(key(1, 0), 2, 0, 1, 1 << 20).unwrap();
     assert_eq!(from2.len(), 1);
     assert_eq!(from2[0].counter, 2);
@@ -90,34 +60,18 @@ fn restart_continues_counters_and_keeps_data() {
     let clock = Arc::new(ManualClock::new(5_000));
     let rt = rt();
     {
-        let log = Log::open(
-            Arc::new(storage.clone()),
-            opts(clock.clone(), SyncMode::Always),
-        )
-        .unwrap();
+        let log = Log::open(Arc::new(storage.clone()), opts(clock.clone(), SyncMode::Always)).unwrap();
         for i in 0..200u32 {
             let data = vec![i as u8; 1000];
-            rt.block_on(log.append(vec![ShardAppend {
-                key: key(7, i % 3),
-                records: vec![rec("k", &data)],
-            }]))
-            .unwrap();
+            rt.block_on(log.append(vec![ShardAppend { key: key(7, i % 3), records: vec![rec("k", &data)] }])).unwrap();
         }
-        assert!(
-            log.segment_count() > 1,
-            "64 KiB segments should have rolled"
-        );
+        assert!(log.segment_count() > 1, "64 KiB segments should have rolled");
     }
     let log = Log::open(Arc::new(storage), opts(clock, SyncMode::Always)).unwrap();
     let all = log.read(key(7, 0), 0, 0, 10_000, usize::MAX).unwrap();
     assert_eq!(all.len(), 67);
     assert!(all.windows(2).all(|w| w[1].counter == w[0].counter + 1));
-    let next = rt
-        .block_on(log.append(vec![ShardAppend {
-            key: key(7, 0),
-            records: vec![rec("k", b"x")],
-        }]))
-        .unwrap();
+    let next = rt.block_on(log.append(vec![ShardAppend { key: key(7, 0), records: vec![rec("k", b"x")] }])).unwrap();
     assert_eq!(next[0].first_counter, 68);
 }
 
@@ -127,16 +81,8 @@ fn torn_tail_is_cut_at_recovery() {
     let clock = Arc::new(ManualClock::new(5_000));
     let rt = rt();
     {
-        let log = Log::open(
-            Arc::new(storage.clone()),
-            opts(clock.clone(), SyncMode::Always),
-        )
-        .unwrap();
-        rt.block_on(log.append(vec![ShardAppend {
-            key: key(1, 0),
-            records: vec![rec("k", b"durable")],
-        }]))
-        .unwrap();
+        let log = Log::open(Arc::new(storage.clone()), opts(clock.clone(), SyncMode::Always)).unwrap();
+        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"durable")] }])).unwrap();
     }
     // Append half an entry by hand, as a crash in the middle of a write would leave it.
     let f = storage.open(&segment_name(0)).unwrap();
@@ -144,23 +90,14 @@ fn torn_tail_is_cut_at_recovery() {
     let s = format::begin_entry(&mut buf);
     format::put_batch_header(
         &mut buf,
-        &format::BatchHeader {
-            key: key(1, 0),
-            first_counter: 2,
-            arrival_ms: 6_000,
-            count: 1,
-        },
+        &format::BatchHeader { key: key(1, 0), first_counter: 2, arrival_ms: 6_000, count: 1 },
     );
     format::put_record(&mut buf, b"k", b"torn");
     format::finish_entry(&mut buf, s);
     let before = f.len();
     f.append(&buf[..buf.len() - 3]).unwrap();
     let log = Log::open(Arc::new(storage.clone()), opts(clock, SyncMode::Always)).unwrap();
-    assert_eq!(
-        storage.open(&segment_name(0)).unwrap().len(),
-        before,
-        "torn bytes cut"
-    );
+    assert_eq!(storage.open(&segment_name(0)).unwrap().len(), before, "torn bytes cut");
     let all = log.read(key(1, 0), 0, 0, 100, usize::MAX).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(&all[0].data[..], b"durable");
@@ -176,8 +113,7 @@ fn power_loss_round(sync: SyncMode, seed: u64) -> (usize, usize) {
     let mut acked: HashMap<(ShardKey, u64), Vec<u8>> = HashMap::new();
     let mut reissued = 0;
     for round in 0..4u64 {
-        let log =
-            Arc::new(Log::open(Arc::new(storage.clone()), opts(clock.clone(), sync)).unwrap());
+        let log = Arc::new(Log::open(Arc::new(storage.clone()), opts(clock.clone(), sync)).unwrap());
         let rt = rt();
         let results = rt.block_on(async {
             let mut tasks = Vec::new();
@@ -188,12 +124,7 @@ fn power_loss_round(sync: SyncMode, seed: u64) -> (usize, usize) {
                     for i in 0..40u64 {
                         let k = key(1, (p % 4) as u32);
                         let payload = format!("round{round}-producer{p}-record{i}").into_bytes();
-                        let r = log
-                            .append(vec![ShardAppend {
-                                key: k,
-                                records: vec![rec("pk", &payload)],
-                            }])
-                            .await;
+                        let r = log.append(vec![ShardAppend { key: k, records: vec![rec("pk", &payload)] }]).await;
                         if let Ok(a) = r {
                             mine.push((k, a[0].first_counter, payload));
                         }
@@ -221,10 +152,7 @@ fn power_loss_round(sync: SyncMode, seed: u64) -> (usize, usize) {
     let mut lost = 0;
     for ((k, c), payload) in &acked {
         let got = log.read(*k, *c, 0, 1, usize::MAX).unwrap();
-        if got
-            .first()
-            .is_none_or(|r| r.counter != *c || r.data[..] != payload[..])
-        {
+        if got.first().is_none_or(|r| r.counter != *c || r.data[..] != payload[..]) {
             lost += 1;
         }
     }
@@ -243,9 +171,7 @@ fn power_loss_keeps_every_acknowledged_record() {
 #[test]
 fn power_loss_test_can_fail_without_fsync() {
     // The same scenario without fsync must lose acknowledged data, or the test above proves nothing.
-    let lost: usize = (0..5)
-        .map(|seed| power_loss_round(SyncMode::Never, seed).1)
-        .sum();
+    let lost: usize = (0..5).map(|seed| power_loss_round(SyncMode::Never, seed).1).sum();
     assert!(lost > 0, "the fault injector dropped nothing");
 }
 
@@ -259,18 +185,10 @@ fn retention_deletes_expired_segments_and_counters_survive() {
     {
         let log = Log::open(Arc::new(storage.clone()), o.clone()).unwrap();
         for _ in 0..3 {
-            rt.block_on(log.append(vec![ShardAppend {
-                key: key(1, 0),
-                records: vec![rec("k", b"old")],
-            }]))
-            .unwrap();
+            rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"old")] }])).unwrap();
             clock.advance(61_000);
         }
-        rt.block_on(log.append(vec![ShardAppend {
-            key: key(1, 0),
-            records: vec![rec("k", b"new")],
-        }]))
-        .unwrap();
+        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"new")] }])).unwrap();
         assert!(log.segment_count() >= 3);
         // Retention of 1 h: nothing has expired yet.
         assert_eq!(log.enforce_retention(&|_| Some(3_600_000)).unwrap(), 0);
@@ -278,75 +196,43 @@ fn retention_deletes_expired_segments_and_counters_survive() {
         let deleted = log.enforce_retention(&|_| Some(3_600_000)).unwrap();
         assert!(deleted >= 1, "an expired segment should be deleted");
         let left = log.read(key(1, 0), 0, 0, 100, usize::MAX).unwrap();
-        assert!(
-            left.iter().all(|r| r.counter > 1),
-            "the oldest record is gone"
-        );
+        assert!(left.iter().all(|r| r.counter > 1), "the oldest record is gone");
         assert!(left.iter().any(|r| &r.data[..] == b"new"));
     }
     // After a restart the counter continues even though the oldest batches are gone.
     let log = Log::open(Arc::new(storage.clone()), o).unwrap();
-    let next = rt
-        .block_on(log.append(vec![ShardAppend {
-            key: key(1, 0),
-            records: vec![rec("k", b"z")],
-        }]))
-        .unwrap();
+    let next = rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"z")] }])).unwrap();
     assert_eq!(next[0].first_counter, 5);
     // A deleted stream's segments go as a whole once nothing else lives in them.
     log.forget_stream(1);
     clock.advance(120_000);
-    rt.block_on(log.append(vec![ShardAppend {
-        key: key(2, 0),
-        records: vec![rec("k", b"other")],
-    }]))
-    .unwrap();
+    rt.block_on(log.append(vec![ShardAppend { key: key(2, 0), records: vec![rec("k", b"other")] }])).unwrap();
     let before = storage.file_names().len();
-    log.enforce_retention(&|s| (s == 2).then_some(3_600_000))
-        .unwrap();
+    log.enforce_retention(&|s| (s == 2).then_some(3_600_000)).unwrap();
     assert!(storage.file_names().len() < before);
 }
 
 #[test]
 fn sealing_keeps_earlier_appends_and_refuses_later_ones() {
     let clock = Arc::new(ManualClock::new(1_000));
-    let log = Arc::new(
-        Log::open(
-            Arc::new(FaultyStorage::new()),
-            opts(clock, SyncMode::Always),
-        )
-        .unwrap(),
-    );
+    let log = Arc::new(Log::open(Arc::new(FaultyStorage::new()), opts(clock, SyncMode::Always)).unwrap());
     let rt = rt();
     rt.block_on(async {
-        let before = log.append(vec![ShardAppend {
-            key: key(1, 0),
-            records: vec![rec("a", b"1"), rec("b", b"2")],
-        }]);
+        let before = log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("a", b"1"), rec("b", b"2")] }]);
         let seal = log.seal(key(1, 0));
         let (before, seal) = tokio::join!(before, seal);
         assert_eq!(before.unwrap()[0].first_counter, 1);
         assert_eq!(seal.unwrap().unwrap().next_counter, 3);
         let after = log
             .append(vec![
-                ShardAppend {
-                    key: key(1, 1),
-                    records: vec![rec("c", b"3")],
-                },
-                ShardAppend {
-                    key: key(1, 0),
-                    records: vec![rec("d", b"4")],
-                },
+                ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")] },
+                ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")] },
             ])
             .await;
         assert!(matches!(after, Err(LogError::ShardSealed(k)) if k == key(1, 0)));
         // Nothing of the refused request was written, not even its other shard.
         assert!(log.tip(key(1, 1)).is_none());
-        assert_eq!(
-            log.seal(key(1, 5)).await.unwrap(),
-            None,
-            "a shard never written has no tip"
-        );
+        assert_eq!(log.seal(key(1, 5)).await.unwrap(), None, "a shard never written has no tip");
     });
     assert_eq!(log.read(key(1, 0), 0, 0, 100, usize::MAX).unwrap().len(), 2);
 }

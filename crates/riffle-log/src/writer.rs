@@ -16,10 +16,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
 
 use crate::format::{self, BatchHeader, ShardKey, ShardMark};
-use crate::{
-    Appended, BatchMeta, Command, LogError, LogFile, Segment, ShardTip, Shared, SyncMode,
-    segment_name,
-};
+use crate::{Appended, BatchMeta, Command, LogError, LogFile, Segment, ShardTip, Shared, SyncMode, segment_name};
 
 /// Cap on how many bytes one group may encode, so one group cannot hold memory without bound.
 const MAX_GROUP_BYTES: usize = 32 << 20;
@@ -47,16 +44,11 @@ impl Writer {
     pub(crate) fn start(shared: Arc<Shared>) -> Result<Writer, LogError> {
         let tips = {
             let index = shared.index.read().expect("lock");
-            index
-                .iter()
-                .map(|(k, s)| (*k, (s.next_counter, s.last_arrival_ms)))
-                .collect()
+            index.iter().map(|(k, s)| (*k, (s.next_counter, s.last_arrival_ms))).collect()
         };
         let newest = {
             let segs = shared.segments.read().expect("lock");
-            segs.iter()
-                .next_back()
-                .map(|(id, s)| (*id, s.file.clone(), s.created_ms))
+            segs.iter().next_back().map(|(id, s)| (*id, s.file.clone(), s.created_ms))
         };
         let now = shared.options.clock.now_ms();
         let mut w = match newest {
@@ -72,14 +64,11 @@ impl Writer {
             },
             None => {
                 let file = shared.storage.create(&segment_name(0))?;
-                shared.segments.write().expect("lock").insert(
-                    0,
-                    Segment {
-                        file: file.clone(),
-                        created_ms: now,
-                        newest_by_stream: HashMap::new(),
-                    },
-                );
+                shared
+                    .segments
+                    .write()
+                    .expect("lock")
+                    .insert(0, Segment { file: file.clone(), created_ms: now, newest_by_stream: HashMap::new() });
                 Writer {
                     shared,
                     tips,
@@ -176,22 +165,14 @@ impl Writer {
                     }
                     let mut results = Vec::with_capacity(shards.len());
                     for sa in shards {
-                        let (next, last) = new_tips
-                            .get(&sa.key)
-                            .or_else(|| self.tips.get(&sa.key))
-                            .copied()
-                            .unwrap_or((1, i64::MIN));
+                        let (next, last) =
+                            new_tips.get(&sa.key).or_else(|| self.tips.get(&sa.key)).copied().unwrap_or((1, i64::MIN));
                         let arrival = now.max(last);
                         let count = sa.records.len() as u32;
                         let start = format::begin_entry(&mut self.buf);
                         format::put_batch_header(
                             &mut self.buf,
-                            &BatchHeader {
-                                key: sa.key,
-                                first_counter: next,
-                                arrival_ms: arrival,
-                                count,
-                            },
+                            &BatchHeader { key: sa.key, first_counter: next, arrival_ms: arrival, count },
                         );
                         for r in &sa.records {
                             format::put_record(&mut self.buf, &r.partition_key, &r.data);
@@ -209,10 +190,7 @@ impl Writer {
                             },
                         ));
                         new_tips.insert(sa.key, (next + u64::from(count), arrival));
-                        results.push(Appended {
-                            first_counter: next,
-                            arrival_ms: arrival,
-                        });
+                        results.push(Appended { first_counter: next, arrival_ms: arrival });
                     }
                     pending.push(Pending { reply, results });
                 }
@@ -243,10 +221,7 @@ impl Writer {
             }
         }
         for (key, reply) in seals {
-            let tip = self.tips.get(&key).map(|(next, last)| ShardTip {
-                next_counter: *next,
-                last_arrival_ms: *last,
-            });
+            let tip = self.tips.get(&key).map(|(next, last)| ShardTip { next_counter: *next, last_arrival_ms: *last });
             let _ = reply.send(if ok { Ok(tip) } else { Err(LogError::Poisoned) });
         }
         if !leftovers.is_empty() {
@@ -302,14 +277,11 @@ impl Writer {
         }
         let id = self.active_id + 1;
         let file = self.shared.storage.create(&segment_name(id))?;
-        self.shared.segments.write().expect("lock").insert(
-            id,
-            Segment {
-                file: file.clone(),
-                created_ms: now,
-                newest_by_stream: HashMap::new(),
-            },
-        );
+        self.shared
+            .segments
+            .write()
+            .expect("lock")
+            .insert(id, Segment { file: file.clone(), created_ms: now, newest_by_stream: HashMap::new() });
         self.active_id = id;
         self.active = file;
         self.active_created_ms = now;
@@ -321,11 +293,7 @@ impl Writer {
         let mut marks: Vec<ShardMark> = self
             .tips
             .iter()
-            .map(|(k, (next, last))| ShardMark {
-                key: *k,
-                next_counter: *next,
-                last_arrival_ms: *last,
-            })
+            .map(|(k, (next, last))| ShardMark { key: *k, next_counter: *next, last_arrival_ms: *last })
             .collect();
         marks.sort_by_key(|m| m.key);
         self.buf.clear();

@@ -168,17 +168,9 @@ impl RedbStore {
         Ok(RedbStore { db })
     }
 
-    fn put(
-        &self,
-        table: TableDefinition<&str, &[u8]>,
-        key: &str,
-        value: &[u8],
-    ) -> Result<(), MetaError> {
+    fn put(&self, table: TableDefinition<&str, &[u8]>, key: &str, value: &[u8]) -> Result<(), MetaError> {
         let txn = self.db.begin_write().map_err(MetaError::store)?;
-        txn.open_table(table)
-            .map_err(MetaError::store)?
-            .insert(key, value)
-            .map_err(MetaError::store)?;
+        txn.open_table(table).map_err(MetaError::store)?.insert(key, value).map_err(MetaError::store)?;
         txn.commit().map_err(MetaError::store)
     }
 }
@@ -196,11 +188,7 @@ impl MetaStore for RedbStore {
     }
 
     fn put_stream(&self, stream: &StreamRecord) -> Result<(), MetaError> {
-        self.put(
-            STREAMS,
-            &stream.key.storage_key(),
-            &serde_json::to_vec(stream)?,
-        )
+        self.put(STREAMS, &stream.key.storage_key(), &serde_json::to_vec(stream)?)
     }
 
     fn delete_stream(&self, key: &StreamKey) -> Result<(), MetaError> {
@@ -215,10 +203,7 @@ impl MetaStore for RedbStore {
     fn get_value(&self, name: &str) -> Result<Option<Vec<u8>>, MetaError> {
         let txn = self.db.begin_read().map_err(MetaError::store)?;
         let table = txn.open_table(VALUES).map_err(MetaError::store)?;
-        Ok(table
-            .get(name)
-            .map_err(MetaError::store)?
-            .map(|v| v.value().to_vec()))
+        Ok(table.get(name).map_err(MetaError::store)?.map(|v| v.value().to_vec()))
     }
 
     fn put_value(&self, name: &str, value: &[u8]) -> Result<(), MetaError> {
@@ -245,11 +230,7 @@ mod tests {
     fn sample(name: &str) -> StreamRecord {
         StreamRecord {
             uid: 7,
-            key: StreamKey {
-                account: "000000000000".into(),
-                region: "us-east-1".into(),
-                name: name.into(),
-            },
+            key: StreamKey { account: "000000000000".into(), region: "us-east-1".into(), name: name.into() },
             status: StreamStatus::Active,
             mode: StreamMode::Provisioned,
             created_ms: 1,
@@ -286,10 +267,7 @@ mod tests {
         let store = RedbStore::open(&path).unwrap();
         let all = store.load_streams().unwrap();
         assert_eq!(all, vec![sample("b")]);
-        assert_eq!(
-            store.get_value("next-uid").unwrap().as_deref(),
-            Some(&b"8"[..])
-        );
+        assert_eq!(store.get_value("next-uid").unwrap().as_deref(), Some(&b"8"[..]));
         assert_eq!(store.get_value("missing").unwrap(), None);
     }
 }

@@ -59,17 +59,10 @@ fn put_records_body(args: &BenchArgs, rng: &mut impl RngCore) -> Bytes {
             })
         })
         .collect();
-    serde_json::json!({"StreamName": args.stream, "Records": entries})
-        .to_string()
-        .into()
+    serde_json::json!({"StreamName": args.stream, "Records": entries}).to_string().into()
 }
 
-async fn call(
-    client: &HttpClient,
-    endpoint: &str,
-    op: &str,
-    body: Bytes,
-) -> anyhow::Result<(u16, Bytes)> {
+async fn call(client: &HttpClient, endpoint: &str, op: &str, body: Bytes) -> anyhow::Result<(u16, Bytes)> {
     let req = Request::post(endpoint)
         .header("content-type", "application/x-amz-json-1.1")
         .header("x-amz-target", format!("Kinesis_20131202.{op}"))
@@ -95,19 +88,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let create = serde_json::json!({"StreamName": args.stream, "ShardCount": args.shards});
-    let (status, body) = call(
-        &client,
-        &args.endpoint,
-        "CreateStream",
-        create.to_string().into(),
-    )
-    .await
-    .context("is the server running?")?;
+    let (status, body) = call(&client, &args.endpoint, "CreateStream", create.to_string().into())
+        .await
+        .context("is the server running?")?;
     if status != 200 && !String::from_utf8_lossy(&body).contains("ResourceInUseException") {
-        bail!(
-            "CreateStream failed: {status} {}",
-            String::from_utf8_lossy(&body)
-        );
+        bail!("CreateStream failed: {status} {}", String::from_utf8_lossy(&body));
     }
     loop {
         let d = serde_json::json!({"StreamName": args.stream}).to_string();
@@ -121,16 +106,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // work is not measured: each connection cycles through its own few distinct bodies.
     let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
     let bodies: Vec<Vec<Bytes>> = (0..args.connections)
-        .map(|_| {
-            (0..BODIES_PER_CONNECTION)
-                .map(|_| put_records_body(&args, &mut rng))
-                .collect()
-        })
+        .map(|_| (0..BODIES_PER_CONNECTION).map(|_| put_records_body(&args, &mut rng)).collect())
         .collect();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
-        args.max_requests.unwrap_or(u64::MAX),
-    ));
+    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(args.max_requests.unwrap_or(u64::MAX)));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for mine in bodies {
@@ -145,21 +124,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     break;
                 }
                 let take = |b: u64| b.checked_sub(1);
-                if budget
-                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, take)
-                    .is_err()
-                {
+                if budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, take).is_err() {
                     break;
                 }
                 let t = Instant::now();
-                let (status, resp) =
-                    call(&client, &args.endpoint, "PutRecords", body.clone()).await?;
+                let (status, resp) = call(&client, &args.endpoint, "PutRecords", body.clone()).await?;
                 latencies.push(t.elapsed());
                 if status != 200 {
-                    bail!(
-                        "PutRecords failed: {status} {}",
-                        String::from_utf8_lossy(&resp)
-                    );
+                    bail!("PutRecords failed: {status} {}", String::from_utf8_lossy(&resp));
                 }
                 let v: serde_json::Value = serde_json::from_slice(&resp)?;
                 let failed = v["FailedRecordCount"].as_u64().unwrap_or(0);

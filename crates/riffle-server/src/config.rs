@@ -70,14 +70,32 @@ pub struct ServeArgs {
     /// Open shards allowed per account and region [default: 10000]
     #[arg(long, env = "RIFFLE_SHARD_LIMIT")]
     pub shard_limit: Option<u32>,
+    /// AWS's throughput limits: per-shard read/write rates and control-plane TPS [default: on]
+    #[arg(long, env = "RIFFLE_LIMITS", value_enum)]
+    pub limits: Option<OnOff>,
+    /// Per-shard write limit in bytes/s, data plus partition keys [default: 1048576]
+    #[arg(long, env = "RIFFLE_SHARD_WRITE_BYTES_PER_SEC")]
+    pub shard_write_bytes_per_sec: Option<f64>,
+    /// Per-shard write limit in records/s [default: 1000]
+    #[arg(long, env = "RIFFLE_SHARD_WRITE_RECORDS_PER_SEC")]
+    pub shard_write_records_per_sec: Option<f64>,
+    /// Per-shard GetRecords calls/s [default: 5]
+    #[arg(long, env = "RIFFLE_SHARD_READ_CALLS_PER_SEC")]
+    pub shard_read_calls_per_sec: Option<f64>,
+    /// Per-shard read limit in bytes/s [default: 2097152]
+    #[arg(long, env = "RIFFLE_SHARD_READ_BYTES_PER_SEC")]
+    pub shard_read_bytes_per_sec: Option<f64>,
     /// Testing aid: shift the server's clock by this many milliseconds.
-    #[arg(
-        long,
-        env = "RIFFLE_CLOCK_OFFSET_MS",
-        hide = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
     pub clock_offset_ms: Option<i64>,
+}
+
+/// A switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 /// The TOML file's shape.
@@ -94,6 +112,11 @@ struct FileConfig {
     delete_delay: Option<u64>,
     update_delay: Option<u64>,
     shard_limit: Option<u32>,
+    limits: Option<OnOff>,
+    shard_write_bytes_per_sec: Option<f64>,
+    shard_write_records_per_sec: Option<f64>,
+    shard_read_calls_per_sec: Option<f64>,
+    shard_read_bytes_per_sec: Option<f64>,
 }
 
 /// Resolved settings of `riffle serve`.
@@ -109,6 +132,7 @@ pub struct ServeConfig {
     pub delete_delay: Duration,
     pub update_delay: Duration,
     pub shard_limit: u32,
+    pub limits: riffle_streams::limits::LimitsConfig,
     pub clock_offset_ms: i64,
 }
 
@@ -116,46 +140,54 @@ impl ServeArgs {
     pub fn resolve(self) -> anyhow::Result<ServeConfig> {
         let file: FileConfig = match &self.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading {}", p.display()))?;
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
             }
             None => FileConfig::default(),
         };
-        let account_id = self
-            .account_id
-            .or(file.account_id)
-            .unwrap_or_else(|| "000000000000".into());
+        let account_id = self.account_id.or(file.account_id).unwrap_or_else(|| "000000000000".into());
         anyhow::ensure!(
             account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()),
             "--account-id must be 12 digits"
         );
         Ok(ServeConfig {
-            host: self
-                .host
-                .or(file.host)
-                .unwrap_or_else(|| "127.0.0.1".into()),
+            host: self.host.or(file.host).unwrap_or_else(|| "127.0.0.1".into()),
             port: self.port.or(file.port).unwrap_or(4567),
-            data_dir: self
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| "riffle-data".into()),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or_else(|| "riffle-data".into()),
             sync: self.sync.or(file.sync).unwrap_or(SyncArg::Always),
-            region: self
-                .region
-                .or(file.region)
-                .unwrap_or_else(|| "us-east-1".into()),
+            region: self.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
             account_id,
-            create_delay: Duration::from_millis(
-                self.create_delay.or(file.create_delay).unwrap_or(0),
-            ),
-            delete_delay: Duration::from_millis(
-                self.delete_delay.or(file.delete_delay).unwrap_or(0),
-            ),
-            update_delay: Duration::from_millis(
-                self.update_delay.or(file.update_delay).unwrap_or(0),
-            ),
+            create_delay: Duration::from_millis(self.create_delay.or(file.create_delay).unwrap_or(0)),
+            delete_delay: Duration::from_millis(self.delete_delay.or(file.delete_delay).unwrap_or(0)),
+            update_delay: Duration::from_millis(self.update_delay.or(file.update_delay).unwrap_or(0)),
             shard_limit: self.shard_limit.or(file.shard_limit).unwrap_or(10_000),
+            limits: {
+                let d = riffle_streams::limits::LimitsConfig::default();
+                let rate = |v: Option<f64>, default: f64| -> anyhow::Result<f64> {
+                    let r = v.unwrap_or(default);
+                    anyhow::ensure!(r.is_finite() && r > 0.0, "limit rates must be positive numbers");
+                    Ok(r)
+                };
+                riffle_streams::limits::LimitsConfig {
+                    enabled: self.limits.or(file.limits).unwrap_or(OnOff::On) == OnOff::On,
+                    shard_write_bytes_per_sec: rate(
+                        self.shard_write_bytes_per_sec.or(file.shard_write_bytes_per_sec),
+                        d.shard_write_bytes_per_sec,
+                    )?,
+                    shard_write_records_per_sec: rate(
+                        self.shard_write_records_per_sec.or(file.shard_write_records_per_sec),
+                        d.shard_write_records_per_sec,
+                    )?,
+                    shard_read_calls_per_sec: rate(
+                        self.shard_read_calls_per_sec.or(file.shard_read_calls_per_sec),
+                        d.shard_read_calls_per_sec,
+                    )?,
+                    shard_read_bytes_per_sec: rate(
+                        self.shard_read_bytes_per_sec.or(file.shard_read_bytes_per_sec),
+                        d.shard_read_bytes_per_sec,
+                    )?,
+                }
+            },
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
         })
     }
@@ -172,33 +204,23 @@ mod tests {
         let file = dir.join("riffle.toml");
         std::fs::write(
             &file,
-            "port = 9999\nregion = \"eu-west-1\"\nsync = \"never\"\n",
+            "port = 9999\nregion = \"eu-west-1\"\nsync = \"never\"\nlimits = \"off\"\nshard_write_records_per_sec = 5000\n",
         )
         .unwrap();
-        let c = ServeArgs {
-            config: Some(file),
-            port: Some(1234),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap();
+        let c = ServeArgs { config: Some(file), port: Some(1234), ..Default::default() }.resolve().unwrap();
         assert_eq!(c.port, 1234);
         assert_eq!(c.region, "eu-west-1");
         assert_eq!(c.sync, SyncArg::Never);
         assert_eq!(c.host, "127.0.0.1");
         assert_eq!(c.shard_limit, 10_000);
+        assert!(!c.limits.enabled);
+        assert_eq!(c.limits.shard_write_records_per_sec, 5000.0);
+        assert_eq!(c.limits.shard_read_calls_per_sec, 5.0);
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn bad_account_is_refused() {
-        assert!(
-            ServeArgs {
-                account_id: Some("12".into()),
-                ..Default::default()
-            }
-            .resolve()
-            .is_err()
-        );
+        assert!(ServeArgs { account_id: Some("12".into()), ..Default::default() }.resolve().is_err());
     }
 }

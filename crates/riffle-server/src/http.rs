@@ -28,25 +28,16 @@ pub struct Edge {
 }
 
 pub fn app(edge: Arc<Edge>) -> axum::Router {
-    axum::Router::new()
-        .fallback(handle)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(edge)
+    axum::Router::new().fallback(handle).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(edge)
 }
 
 fn request_headers(resp: &mut Response, request_id: &str) {
     let h = resp.headers_mut();
-    h.insert(
-        "x-amzn-RequestId",
-        HeaderValue::from_str(request_id).expect("uuid is ascii"),
-    );
+    h.insert("x-amzn-RequestId", HeaderValue::from_str(request_id).expect("uuid is ascii"));
     let mut id2 = [0u8; 72];
     rand::rng().fill_bytes(&mut id2);
     let id2 = base64::engine::general_purpose::STANDARD.encode(id2);
-    h.insert(
-        "x-amz-id-2",
-        HeaderValue::from_str(&id2).expect("base64 is ascii"),
-    );
+    h.insert("x-amz-id-2", HeaderValue::from_str(&id2).expect("base64 is ascii"));
 }
 
 fn json_like(status: u16, content_type: &str, body: Vec<u8>) -> Response {
@@ -65,19 +56,10 @@ fn xml(status: StatusCode, body: String) -> Response {
 
 fn xml_error(e: &AwsError) -> Response {
     let msg = e.message.as_deref().unwrap_or("");
-    xml(
-        StatusCode::FORBIDDEN,
-        format!("<{t}>\n  <Message>{msg}</Message>\n</{t}>\n", t = e.code),
-    )
+    xml(StatusCode::FORBIDDEN, format!("<{t}>\n  <Message>{msg}</Message>\n</{t}>\n", t = e.code))
 }
 
-async fn handle(
-    State(edge): State<Arc<Edge>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(State(edge): State<Arc<Edge>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut resp = respond(&edge, &method, &uri, &headers, body, &request_id).await;
     request_headers(&mut resp, &request_id);
@@ -94,11 +76,7 @@ async fn respond(
 ) -> Response {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let content_type = text("content-type").unwrap_or("").to_string();
-    let codec = if method == Method::POST {
-        Codec::from_content_type(&content_type)
-    } else {
-        None
-    };
+    let codec = if method == Method::POST { Codec::from_content_type(&content_type) } else { None };
     let target = text("x-amz-target").unwrap_or("");
     let auth = AuthParts {
         authorization: text("authorization"),
@@ -113,26 +91,14 @@ async fn respond(
         }
         let parts: Vec<&str> = target.splitn(2, '.').collect();
         return match parts.as_slice() {
-            [service, op] if !service.is_empty() && !op.is_empty() => {
-                match edge.router.target(target) {
-                    Target::Unknown if *service != riffle_wire::model::kinesis::TARGET_PREFIX => {
-                        xml_error(&AwsError::new(
-                            "UnrecognizedClientException",
-                            format!(
-                                "No authorization strategy was found for service: {service}, operation: {op}"
-                            ),
-                        ))
-                    }
-                    Target::Unknown => xml(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "<InternalFailure/>\n".into(),
-                    ),
-                    _ => xml(
-                        StatusCode::NOT_FOUND,
-                        "<UnknownOperationException/>\n".into(),
-                    ),
-                }
-            }
+            [service, op] if !service.is_empty() && !op.is_empty() => match edge.router.target(target) {
+                Target::Unknown if *service != riffle_wire::model::kinesis::TARGET_PREFIX => xml_error(&AwsError::new(
+                    "UnrecognizedClientException",
+                    format!("No authorization strategy was found for service: {service}, operation: {op}"),
+                )),
+                Target::Unknown => xml(StatusCode::INTERNAL_SERVER_ERROR, "<InternalFailure/>\n".into()),
+                _ => xml(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n".into()),
+            },
             _ => xml_error(&AwsError::new(
                 "AccessDeniedException",
                 "Unable to determine service/operation name to be authorized",
@@ -141,12 +107,7 @@ async fn respond(
     };
 
     // The response's content type echoes the request's.
-    let ct = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_string();
     let fail = |e: AwsError| json_like(e.status, &ct, e.body(codec));
     let value = match codec.decode(&body) {
         Ok(v) => v,
@@ -168,9 +129,7 @@ async fn respond(
         Target::NotBuilt(op) => {
             return fail(AwsError::new(
                 "UnknownOperationException",
-                format!(
-                    "Riffle does not implement {op} yet. See the README for the operations it supports."
-                ),
+                format!("Riffle does not implement {op} yet. See the README for the operations it supports."),
             ));
         }
         Target::Unknown => unreachable!("handled above"),
@@ -181,11 +140,7 @@ async fn respond(
         request_id: request_id.to_string(),
     };
     tracing::debug!(op, request_id, account = %ctx.account, region = %ctx.region, "request");
-    match edge
-        .router
-        .call(edge.streams.clone(), ctx, op, codec, value)
-        .await
-    {
+    match edge.router.call(edge.streams.clone(), ctx, op, codec, value).await {
         Ok(out) => json_like(200, &ct, out),
         Err(e) => {
             if e.status >= 500 {

@@ -15,8 +15,7 @@ use crate::config::{ServeConfig, SyncArg};
 use crate::http::{Edge, app};
 
 pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&cfg.data_dir)
-        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::with_offset(cfg.clock_offset_ms));
     let storage = Arc::new(FsStorage::new(cfg.data_dir.join("log"))?);
     let mut options = LogOptions::new(clock.clone());
@@ -26,15 +25,14 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         SyncArg::Never => SyncMode::Never,
     };
     let log = Arc::new(Log::open(storage, options).context("opening the shard log")?);
-    let meta = Arc::new(
-        RedbStore::open(&cfg.data_dir.join("catalog.redb")).context("opening the catalog")?,
-    );
+    let meta = Arc::new(RedbStore::open(&cfg.data_dir.join("catalog.redb")).context("opening the catalog")?);
     let streams = StreamsService::open(
         StreamsConfig {
             create_delay: cfg.create_delay,
             delete_delay: cfg.delete_delay,
             update_delay: cfg.update_delay,
             shard_limit: cfg.shard_limit,
+            limits: cfg.limits.clone(),
             ..Default::default()
         },
         clock,
@@ -55,11 +53,10 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         address = %listener.local_addr()?,
         data_dir = %cfg.data_dir.display(),
         sync = ?cfg.sync,
+        limits = cfg.limits.enabled,
         "riffle is listening (HTTP/1.1 and h2c)"
     );
-    axum::serve(listener, app(edge))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("shutting down: flushing the log");
     streams.shutdown();
     Ok(())

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::{
-    PutRecordsRequestEntry, ShardIteratorType, StreamMode, StreamModeDetails,
-};
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType, StreamMode, StreamModeDetails};
 
 struct Server {
     child: Child,
@@ -20,11 +18,7 @@ struct Server {
 impl Server {
     fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_riffle"))
             .args(["serve", "--port", &port.to_string(), "--data-dir"])
             .arg(dir.path())
@@ -37,11 +31,7 @@ impl Server {
             assert!(Instant::now() < deadline, "riffle did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server {
-            child,
-            port,
-            _dir: dir,
-        }
+        Server { child, port, _dir: dir }
     }
 
     fn client(&self) -> Client {
@@ -68,29 +58,12 @@ impl Drop for Server {
 async fn create_put_get_roundtrip() {
     let server = Server::start();
     let kinesis = server.client();
-    kinesis
-        .create_stream()
-        .stream_name("rs")
-        .shard_count(3)
-        .send()
-        .await
-        .unwrap();
-    let d = kinesis
-        .describe_stream()
-        .stream_name("rs")
-        .send()
-        .await
-        .unwrap();
+    kinesis.create_stream().stream_name("rs").shard_count(3).send().await.unwrap();
+    let d = kinesis.describe_stream().stream_name("rs").send().await.unwrap();
     let desc = d.stream_description().unwrap();
     assert_eq!(desc.shards().len(), 3);
-    assert_eq!(
-        desc.shards()[0].hash_key_range().unwrap().ending_hash_key(),
-        "113427455640312821154458202477256070484"
-    );
-    assert_eq!(
-        desc.stream_arn(),
-        "arn:aws:kinesis:us-east-1:000000000000:stream/rs"
-    );
+    assert_eq!(desc.shards()[0].hash_key_range().unwrap().ending_hash_key(), "113427455640312821154458202477256070484");
+    assert_eq!(desc.stream_arn(), "arn:aws:kinesis:us-east-1:000000000000:stream/rs");
 
     let put = kinesis
         .put_record()
@@ -113,12 +86,7 @@ async fn create_put_get_roundtrip() {
         .send()
         .await
         .unwrap();
-    let got = kinesis
-        .get_records()
-        .shard_iterator(it.shard_iterator().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let got = kinesis.get_records().shard_iterator(it.shard_iterator().unwrap()).send().await.unwrap();
     assert_eq!(got.records().len(), 1);
     let r = &got.records()[0];
     assert_eq!(r.data().as_ref(), b"\x00\x01binary\xff");
@@ -135,12 +103,7 @@ async fn put_records_spread_and_typed_errors() {
     kinesis
         .create_stream()
         .stream_name("od")
-        .stream_mode_details(
-            StreamModeDetails::builder()
-                .stream_mode(StreamMode::OnDemand)
-                .build()
-                .unwrap(),
-        )
+        .stream_mode_details(StreamModeDetails::builder().stream_mode(StreamMode::OnDemand).build().unwrap())
         .send()
         .await
         .unwrap();
@@ -153,55 +116,25 @@ async fn put_records_spread_and_typed_errors() {
                 .unwrap()
         })
         .collect();
-    let out = kinesis
-        .put_records()
-        .stream_name("od")
-        .set_records(Some(entries))
-        .send()
-        .await
-        .unwrap();
+    let out = kinesis.put_records().stream_name("od").set_records(Some(entries)).send().await.unwrap();
     assert_eq!(out.failed_record_count(), Some(0));
     assert_eq!(out.records().len(), 500);
     let mut per_shard = std::collections::HashMap::new();
     for r in out.records() {
-        *per_shard
-            .entry(r.shard_id().unwrap().to_string())
-            .or_insert(0) += 1;
+        *per_shard.entry(r.shard_id().unwrap().to_string()).or_insert(0) += 1;
     }
     assert_eq!(per_shard.len(), 4, "ON_DEMAND starts with 4 shards");
-    assert!(
-        per_shard.values().all(|n| (80..=170).contains(n)),
-        "uneven spread: {per_shard:?}"
-    );
+    assert!(per_shard.values().all(|n| (80..=170).contains(n)), "uneven spread: {per_shard:?}");
 
-    let err = kinesis
-        .describe_stream_summary()
-        .stream_name("missing")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kinesis.describe_stream_summary().stream_name("missing").send().await.unwrap_err();
     let svc = err.into_service_error();
     assert!(svc.is_resource_not_found_exception(), "{svc:?}");
-    assert_eq!(
-        svc.meta().message(),
-        Some("Stream missing under account 000000000000 not found.")
-    );
+    assert_eq!(svc.meta().message(), Some("Stream missing under account 000000000000 not found."));
 
-    let err = kinesis
-        .create_stream()
-        .stream_name("od")
-        .shard_count(1)
-        .send()
-        .await
-        .unwrap_err();
+    let err = kinesis.create_stream().stream_name("od").shard_count(1).send().await.unwrap_err();
     assert!(err.into_service_error().is_resource_in_use_exception());
 
-    let err = kinesis
-        .get_records()
-        .shard_iterator("not-an-iterator")
-        .send()
-        .await
-        .unwrap_err();
+    let err = kinesis.get_records().shard_iterator("not-an-iterator").send().await.unwrap_err();
     let svc = err.into_service_error();
     assert!(svc.is_invalid_argument_exception(), "{svc:?}");
     assert_eq!(svc.meta().message(), Some("Invalid ShardIterator."));

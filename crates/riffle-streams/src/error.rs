@@ -11,35 +11,19 @@ pub enum StreamsError {
     #[error("Stream {name} under account {account} already exists.")]
     StreamExists { name: String, account: String },
     #[error("Stream {name} under account {account} not ACTIVE, instead in state {status}")]
-    StreamNotActive {
-        name: String,
-        account: String,
-        status: &'static str,
-    },
+    StreamNotActive { name: String, account: String, status: &'static str },
     #[error("Shard {shard} in stream {name} under account {account} does not exist")]
-    ShardNotFound {
-        shard: String,
-        name: String,
-        account: String,
-    },
+    ShardNotFound { shard: String, name: String, account: String },
     #[error("Could not find shard {shard} in stream {name} under account {account}.")]
-    ShardUnparseable {
-        shard: String,
-        name: String,
-        account: String,
-    },
+    ShardUnparseable { shard: String, name: String, account: String },
     #[error(
         "This request would exceed the shard limit for the account {account} in {region}. Current shard count for the account: {current}. Limit: {limit}. Number of additional shards that would have resulted from this request: {requested}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits."
     )]
-    ShardLimit {
-        account: String,
-        region: String,
-        current: u32,
-        limit: u32,
-        requested: u32,
-    },
+    ShardLimit { account: String, region: String, current: u32, limit: u32, requested: u32 },
     #[error("{0}")]
     LimitExceeded(String),
+    #[error("Rate exceeded for shard {shard} in stream {name} under account {account}.")]
+    Throughput { shard: String, name: String, account: String },
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]
@@ -63,12 +47,12 @@ impl From<StreamsError> for AwsError {
         use StreamsError::*;
         let message = e.to_string();
         match e {
-            StreamNotFound { .. }
-            | ShardNotFound { .. }
-            | ShardUnparseable { .. }
-            | NotFound(_) => AwsError::not_found(message),
+            StreamNotFound { .. } | ShardNotFound { .. } | ShardUnparseable { .. } | NotFound(_) => {
+                AwsError::not_found(message)
+            }
             StreamExists { .. } | StreamNotActive { .. } => AwsError::in_use(message),
             ShardLimit { .. } | LimitExceeded(_) => AwsError::limit_exceeded(message),
+            Throughput { .. } => AwsError::new("ProvisionedThroughputExceededException", message),
             InvalidArgument(_) => AwsError::invalid_argument(message),
             Validation(_) => AwsError::validation(message),
             ExpiredIterator(_) => AwsError::new("ExpiredIteratorException", message),

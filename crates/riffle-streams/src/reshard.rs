@@ -21,11 +21,7 @@ pub enum Step {
 /// A child's creation time: now, but at least one second after every parent's, so that the
 /// creation-time field of its sequence numbers is larger.
 fn child_created_ms(parents: &[&ShardRecord], now: i64) -> i64 {
-    let latest_parent_sec = parents
-        .iter()
-        .map(|p| p.created_ms.div_euclid(1000))
-        .max()
-        .unwrap_or(i64::MIN);
+    let latest_parent_sec = parents.iter().map(|p| p.created_ms.div_euclid(1000)).max().unwrap_or(i64::MIN);
     now.max((latest_parent_sec + 1) * 1000)
 }
 
@@ -35,9 +31,7 @@ fn close(shard: &mut ShardRecord, end_counter: u64, now: i64) {
 }
 
 fn open_index(s: &StreamRecord, index: u32) -> Option<usize> {
-    s.shards
-        .iter()
-        .position(|x| x.index == index && x.is_open())
+    s.shards.iter().position(|x| x.index == index && x.is_open())
 }
 
 /// Splits open shard `index` at `at` (its first key of the upper child); the caller checked
@@ -90,8 +84,7 @@ pub fn merge(s: &mut StreamRecord, index: u32, adjacent: u32, ends: (u64, u64), 
 
 /// Whether two open shards' ranges touch.
 pub fn adjacent(a: &ShardRecord, b: &ShardRecord) -> bool {
-    a.end_hash.checked_add(1) == Some(b.start_hash)
-        || b.end_hash.checked_add(1) == Some(a.start_hash)
+    a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash)
 }
 
 /// Applies the plan that takes the open shards to exactly `even_ranges(target)`: first split
@@ -99,26 +92,14 @@ pub fn adjacent(a: &ShardRecord, b: &ShardRecord) -> bool {
 /// shared boundary is not a target boundary. `ends` gives the last counter of each currently
 /// open shard (shards created by the plan close empty, at counter 0).
 pub fn scale(s: &mut StreamRecord, target: u32, ends: &HashMap<u32, u64>, now: i64) -> Vec<Step> {
-    let boundaries: Vec<u128> = even_ranges(target)
-        .iter()
-        .skip(1)
-        .map(|r| r.start)
-        .collect();
+    let boundaries: Vec<u128> = even_ranges(target).iter().skip(1).map(|r| r.start).collect();
     let end_of = |i: u32| ends.get(&i).copied().unwrap_or(0);
     let mut steps = Vec::new();
     // Splits.
-    let mut work: Vec<u32> = s
-        .shards
-        .iter()
-        .filter(|x| x.is_open())
-        .map(|x| x.index)
-        .collect();
+    let mut work: Vec<u32> = s.shards.iter().filter(|x| x.is_open()).map(|x| x.index).collect();
     while let Some(i) = work.pop() {
         let sh = &s.shards[open_index(s, i).expect("open")];
-        if let Some(&at) = boundaries
-            .iter()
-            .find(|&&b| b > sh.start_hash && b <= sh.end_hash)
-        {
+        if let Some(&at) = boundaries.iter().find(|&&b| b > sh.start_hash && b <= sh.end_hash) {
             let children = split(s, i, at, end_of(i), now);
             steps.push(Step::Split { shard: i, at });
             work.extend(children);
@@ -128,16 +109,10 @@ pub fn scale(s: &mut StreamRecord, target: u32, ends: &HashMap<u32, u64>, now: i
     loop {
         let mut open: Vec<&ShardRecord> = s.shards.iter().filter(|x| x.is_open()).collect();
         open.sort_by_key(|x| x.start_hash);
-        let pair = open
-            .windows(2)
-            .find(|w| !boundaries.contains(&w[1].start_hash))
-            .map(|w| (w[0].index, w[1].index));
+        let pair = open.windows(2).find(|w| !boundaries.contains(&w[1].start_hash)).map(|w| (w[0].index, w[1].index));
         let Some((a, b)) = pair else { break };
         merge(s, a, b, (end_of(a), end_of(b)), now);
-        steps.push(Step::Merge {
-            shard: a,
-            adjacent: b,
-        });
+        steps.push(Step::Merge { shard: a, adjacent: b });
     }
     steps
 }
@@ -151,11 +126,7 @@ mod tests {
     fn stream(n: u32) -> StreamRecord {
         StreamRecord {
             uid: 1,
-            key: StreamKey {
-                account: "0".repeat(12),
-                region: "r".into(),
-                name: "s".into(),
-            },
+            key: StreamKey { account: "0".repeat(12), region: "r".into(), name: "s".into() },
             status: StreamStatus::Active,
             mode: StreamMode::Provisioned,
             created_ms: 10_000,
@@ -195,10 +166,7 @@ mod tests {
             for p in sh.parent.iter().chain(sh.adjacent_parent.iter()) {
                 let parent = &s.shards[*p as usize];
                 prop_assert!(!parent.is_open(), "a parent is closed");
-                prop_assert!(
-                    sh.created_ms / 1000 > parent.created_ms / 1000,
-                    "child sorts after parent"
-                );
+                prop_assert!(sh.created_ms / 1000 > parent.created_ms / 1000, "child sorts after parent");
             }
         }
         Ok(())
@@ -264,13 +232,7 @@ mod tests {
         assert_eq!(s.shards[2].start_hash, 1u128 << 127);
         let m = merge(&mut s, 1, 2, (3, 4), 21_000);
         assert_eq!(m, 3);
-        assert_eq!(
-            (s.shards[3].parent, s.shards[3].adjacent_parent),
-            (Some(1), Some(2))
-        );
-        assert_eq!(
-            (s.shards[3].start_hash, s.shards[3].end_hash),
-            (0, u128::MAX)
-        );
+        assert_eq!((s.shards[3].parent, s.shards[3].adjacent_parent), (Some(1), Some(2)));
+        assert_eq!((s.shards[3].start_hash, s.shards[3].end_hash), (0, u128::MAX));
     }
 }

@@ -17,6 +17,7 @@ use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::StreamRef;
 
 use crate::error::{Result, StreamsError};
+use crate::limits::{Limits, LimitsConfig};
 use crate::token::Sealer;
 
 /// Settings of the service.
@@ -32,6 +33,8 @@ pub struct StreamsConfig {
     pub on_demand_stream_limit: u32,
     /// How often retention runs.
     pub retention_interval: Duration,
+    /// Throughput limits.
+    pub limits: LimitsConfig,
 }
 
 impl Default for StreamsConfig {
@@ -43,6 +46,7 @@ impl Default for StreamsConfig {
             shard_limit: 10_000,
             on_demand_stream_limit: 50,
             retention_interval: Duration::from_secs(60),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -55,6 +59,7 @@ pub struct StreamsService {
     pub(crate) log: Arc<Log>,
     pub(crate) sealer: Sealer,
     pub(crate) catalog: RwLock<BTreeMap<StreamKey, StreamRecord>>,
+    pub(crate) limits: Limits,
 }
 
 const ITERATOR_KEY: &str = "iterator-key";
@@ -93,6 +98,7 @@ impl StreamsService {
             }
             catalog.insert(s.key.clone(), s);
         }
+        let limits = Limits::new(config.limits.clone(), clock.clone());
         Ok(Arc::new(StreamsService {
             config,
             clock,
@@ -100,6 +106,7 @@ impl StreamsService {
             log,
             sealer: Sealer::new(&key),
             catalog: RwLock::new(catalog),
+            limits,
         }))
     }
 
@@ -120,17 +127,15 @@ impl StreamsService {
             .and_then(|v| String::from_utf8(v).ok())
             .and_then(|s| s.parse::<u64>().ok())
             .unwrap_or(1);
-        self.meta
-            .put_value(NEXT_UID, (current + 1).to_string().as_bytes())?;
+        self.meta.put_value(NEXT_UID, (current + 1).to_string().as_bytes())?;
         Ok(current)
     }
 
     /// The key of the stream a request names by `StreamName` or `StreamARN`.
     pub(crate) fn stream_key(&self, ctx: &RequestContext, r: &StreamRef) -> Result<StreamKey> {
         if let Some(arn) = &r.stream_arn {
-            let arn = StreamArn::parse(arn).ok_or_else(|| {
-                StreamsError::InvalidArgument(format!("Invalid StreamARN {arn}."))
-            })?;
+            let arn = StreamArn::parse(arn)
+                .ok_or_else(|| StreamsError::InvalidArgument(format!("Invalid StreamARN {arn}.")))?;
             if let Some(name) = &r.stream_name
                 && *name != arn.name
             {
@@ -139,37 +144,22 @@ impl StreamsService {
                     arn
                 )));
             }
-            return Ok(StreamKey {
-                account: arn.account,
-                region: arn.region,
-                name: arn.name,
-            });
+            return Ok(StreamKey { account: arn.account, region: arn.region, name: arn.name });
         }
         match &r.stream_name {
-            Some(name) => Ok(StreamKey {
-                account: ctx.account.clone(),
-                region: ctx.region.clone(),
-                name: name.clone(),
-            }),
-            None => Err(StreamsError::InvalidArgument(
-                "Either StreamName or StreamARN must be provided.".into(),
-            )),
+            Some(name) => {
+                Ok(StreamKey { account: ctx.account.clone(), region: ctx.region.clone(), name: name.clone() })
+            }
+            None => Err(StreamsError::InvalidArgument("Either StreamName or StreamARN must be provided.".into())),
         }
     }
 
     pub(crate) fn not_found(key: &StreamKey) -> StreamsError {
-        StreamsError::StreamNotFound {
-            name: key.name.clone(),
-            account: key.account.clone(),
-        }
+        StreamsError::StreamNotFound { name: key.name.clone(), account: key.account.clone() }
     }
 
     /// Runs `f` on a stream's record.
-    pub(crate) fn read_stream<R>(
-        &self,
-        key: &StreamKey,
-        f: impl FnOnce(&StreamRecord) -> Result<R>,
-    ) -> Result<R> {
+    pub(crate) fn read_stream<R>(&self, key: &StreamKey, f: impl FnOnce(&StreamRecord) -> Result<R>) -> Result<R> {
         let catalog = self.catalog.read().expect("catalog lock");
         let s = catalog.get(key).ok_or_else(|| Self::not_found(key))?;
         f(s)
@@ -191,19 +181,12 @@ impl StreamsService {
     }
 
     /// Ends a CREATING or UPDATING state after `delay`.
-    pub(crate) fn finish_transition_after(
-        self: &Arc<Self>,
-        key: StreamKey,
-        uid: u64,
-        delay: Duration,
-    ) {
+    pub(crate) fn finish_transition_after(self: &Arc<Self>, key: StreamKey, uid: u64, delay: Duration) {
         let svc = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let r = svc.update_stream(&key, |s| {
-                if s.uid == uid
-                    && matches!(s.status, StreamStatus::Creating | StreamStatus::Updating)
-                {
+                if s.uid == uid && matches!(s.status, StreamStatus::Creating | StreamStatus::Updating) {
                     s.status = StreamStatus::Active;
                     s.transition_until_ms = None;
                 }
@@ -249,14 +232,7 @@ impl StreamsService {
         };
         let mut ends = HashMap::new();
         for index in to_seal {
-            match self
-                .log
-                .seal(riffle_log::ShardKey {
-                    stream: uid,
-                    shard: index,
-                })
-                .await
-            {
+            match self.log.seal(riffle_log::ShardKey { stream: uid, shard: index }).await {
                 Ok(tip) => {
                     ends.insert(index, tip.map_or(0, |t| t.next_counter - 1));
                 }
@@ -318,6 +294,7 @@ impl StreamsService {
             self.meta.delete_stream(key)?;
             catalog.remove(key);
             self.log.forget_stream(uid);
+            self.limits.forget_stream(uid);
         }
         Ok(())
     }
@@ -326,14 +303,9 @@ impl StreamsService {
     pub fn enforce_retention(&self) -> Result<usize> {
         let retention: HashMap<u64, i64> = {
             let catalog = self.catalog.read().expect("catalog lock");
-            catalog
-                .values()
-                .map(|s| (s.uid, i64::from(s.retention_hours) * 3_600_000))
-                .collect()
+            catalog.values().map(|s| (s.uid, i64::from(s.retention_hours) * 3_600_000)).collect()
         };
-        Ok(self
-            .log
-            .enforce_retention(&|uid| retention.get(&uid).copied())?)
+        Ok(self.log.enforce_retention(&|uid| retention.get(&uid).copied())?)
     }
 
     /// Starts the retention loop (once at start, then every `retention_interval`).
@@ -353,6 +325,19 @@ impl StreamsService {
                 }
             }
         });
+    }
+
+    /// The control-plane rate check, run by the router before every operation.
+    pub fn admit(&self, ctx: &RequestContext, op: &str, body: &serde_json::Value) -> Result<()> {
+        let stream = body.get("StreamName").and_then(|v| v.as_str()).or_else(|| {
+            body.get("StreamARN").and_then(|v| v.as_str()).and_then(|a| a.rsplit_once("stream/").map(|(_, n)| n))
+        });
+        self.limits.admit_control(&ctx.account, op, stream).map_err(|_| {
+            StreamsError::LimitExceeded(match stream {
+                Some(name) => format!("Rate exceeded for stream {name} under account {}.", ctx.account),
+                None => format!("Rate exceeded for account {}.", ctx.account),
+            })
+        })
     }
 
     /// Closes the log, waiting for queued writes.

@@ -65,11 +65,7 @@ pub fn resolve_shard_id(s: &str) -> Option<u32> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n <= i32::MAX as u64)
-        .map(|n| n as u32)
+    digits.parse::<u64>().ok().filter(|n| *n <= i32::MAX as u64).map(|n| n as u32)
 }
 
 #[cfg(test)]

@@ -44,12 +44,7 @@ pub fn add(
     stream: &str,
     account: &str,
 ) -> Result<()> {
-    check_chars(
-        new.keys().chain(new.values()).map(String::as_str),
-        "add",
-        stream,
-        account,
-    )?;
+    check_chars(new.keys().chain(new.values()).map(String::as_str), "add", stream, account)?;
     let total = tags.len() + new.keys().filter(|k| !tags.contains_key(*k)).count();
     if total > MAX_TAGS {
         return Err(StreamsError::InvalidArgument(format!(
@@ -61,12 +56,7 @@ pub fn add(
 }
 
 /// Removes `keys` from `tags`; absent keys are ignored.
-pub fn remove(
-    tags: &mut BTreeMap<String, String>,
-    keys: &[String],
-    stream: &str,
-    account: &str,
-) -> Result<()> {
+pub fn remove(tags: &mut BTreeMap<String, String>, keys: &[String], stream: &str, account: &str) -> Result<()> {
     check_chars(keys.iter().map(String::as_str), "remove", stream, account)?;
     for k in keys {
         tags.remove(k);

@@ -22,9 +22,7 @@ pub struct Sealer {
 
 impl Sealer {
     pub fn new(key: &[u8; 32]) -> Self {
-        Sealer {
-            cipher: Aes256Gcm::new(key.into()),
-        }
+        Sealer { cipher: Aes256Gcm::new(key.into()) }
     }
 
     pub fn random_key() -> [u8; 32] {
@@ -36,10 +34,7 @@ impl Sealer {
     pub fn seal(&self, payload: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), payload)
-            .expect("AES-GCM sealing cannot fail");
+        let sealed = self.cipher.encrypt(Nonce::from_slice(&nonce), payload).expect("AES-GCM sealing cannot fail");
         let mut out = Vec::with_capacity(8 + 12 + sealed.len());
         out.extend_from_slice(&PREFIX);
         out.extend_from_slice(&nonce);
@@ -53,9 +48,7 @@ impl Sealer {
         if raw.len() < 8 + 12 + 16 || raw[..8] != PREFIX {
             return None;
         }
-        self.cipher
-            .decrypt(Nonce::from_slice(&raw[8..20]), &raw[20..])
-            .ok()
+        self.cipher.decrypt(Nonce::from_slice(&raw[8..20]), &raw[20..]).ok()
     }
 }
 
@@ -148,10 +141,7 @@ mod tests {
         let t = sample().encode(&s);
         assert!(t.len() <= 512, "iterator is {} chars", t.len());
         assert_eq!(IteratorToken::decode(&s, &t), Some(sample()));
-        assert_eq!(
-            IteratorToken::decode(&s, &format!("\"{t}\"")),
-            Some(sample())
-        );
+        assert_eq!(IteratorToken::decode(&s, &format!("\"{t}\"")), Some(sample()));
     }
 
     #[test]
@@ -195,12 +185,7 @@ impl PageToken {
     }
 
     /// Opens a token for `op`; checks it is ours, for this listing, and not expired.
-    pub fn decode(
-        sealer: &Sealer,
-        token: &str,
-        op: &str,
-        now_ms: i64,
-    ) -> crate::error::Result<PageToken> {
+    pub fn decode(sealer: &Sealer, token: &str, op: &str, now_ms: i64) -> crate::error::Result<PageToken> {
         use crate::error::StreamsError;
         let t: PageToken = sealer
             .open(token)

@@ -19,10 +19,7 @@ pub struct HashKeyRange {
 }
 
 impl HashKeyRange {
-    pub const FULL: HashKeyRange = HashKeyRange {
-        start: 0,
-        end: u128::MAX,
-    };
+    pub const FULL: HashKeyRange = HashKeyRange { start: 0, end: u128::MAX };
 
     pub fn contains(&self, key: u128) -> bool {
         self.start <= key && key <= self.end
@@ -43,22 +40,14 @@ pub fn even_ranges(n: u32) -> Vec<HashKeyRange> {
     // floor(2^128 / n) without overflow: floor((2^128 - 1) / n), plus one when n divides 2^128.
     let step = u128::MAX / n128 + u128::from(u128::MAX % n128 == n128 - 1);
     (0..n128)
-        .map(|i| HashKeyRange {
-            start: i * step,
-            end: if i == n128 - 1 {
-                u128::MAX
-            } else {
-                (i + 1) * step - 1
-            },
-        })
+        .map(|i| HashKeyRange { start: i * step, end: if i == n128 - 1 { u128::MAX } else { (i + 1) * step - 1 } })
         .collect()
 }
 
 /// Parses a decimal hash key as AWS accepts it in `ExplicitHashKey` (`0|([1-9]\d{0,38})`);
 /// `None` when it is not a number below 2^128.
 pub fn parse_hash_key(s: &str) -> Option<u128> {
-    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit())
-    {
+    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     s.parse::<u128>().ok()
@@ -78,20 +67,8 @@ mod tests {
     #[test]
     fn ranges_match_aws_for_small_counts() {
         let r = even_ranges(2);
-        assert_eq!(
-            r[0],
-            HashKeyRange {
-                start: 0,
-                end: (1u128 << 127) - 1
-            }
-        );
-        assert_eq!(
-            r[1],
-            HashKeyRange {
-                start: 1u128 << 127,
-                end: u128::MAX
-            }
-        );
+        assert_eq!(r[0], HashKeyRange { start: 0, end: (1u128 << 127) - 1 });
+        assert_eq!(r[1], HashKeyRange { start: 1u128 << 127, end: u128::MAX });
         let r = even_ranges(3);
         // AWS: 113427455640312821154458202477256070484 is the first shard's end of 3.
         assert_eq!(r[0].end, 113427455640312821154458202477256070484);
@@ -102,14 +79,8 @@ mod tests {
     #[test]
     fn parse_hash_key_rules() {
         assert_eq!(parse_hash_key("0"), Some(0));
-        assert_eq!(
-            parse_hash_key("340282366920938463463374607431768211455"),
-            Some(u128::MAX)
-        );
-        assert_eq!(
-            parse_hash_key("340282366920938463463374607431768211456"),
-            None
-        );
+        assert_eq!(parse_hash_key("340282366920938463463374607431768211455"), Some(u128::MAX));
+        assert_eq!(parse_hash_key("340282366920938463463374607431768211456"), None);
         assert_eq!(parse_hash_key("01"), None);
         assert_eq!(parse_hash_key("-1"), None);
         assert_eq!(parse_hash_key(""), None);

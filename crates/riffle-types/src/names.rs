@@ -43,11 +43,7 @@ impl ShardId {
         if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        digits
-            .parse::<u64>()
-            .ok()
-            .and_then(|v| u32::try_from(v).ok())
-            .map(ShardId)
+        digits.parse::<u64>().ok().and_then(|v| u32::try_from(v).ok()).map(ShardId)
     }
 }
 
@@ -68,30 +64,18 @@ pub struct StreamArn {
 
 impl StreamArn {
     pub fn new(region: &str, account: &str, name: &str) -> Self {
-        StreamArn {
-            partition: "aws".into(),
-            region: region.into(),
-            account: account.into(),
-            name: name.into(),
-        }
+        StreamArn { partition: "aws".into(), region: region.into(), account: account.into(), name: name.into() }
     }
 
     /// Parses a stream ARN; `None` when it is not one (a consumer ARN is not a stream ARN).
     pub fn parse(s: &str) -> Option<StreamArn> {
         let mut parts = s.splitn(6, ':');
-        let (arn, partition, service, region, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
+        let (arn, partition, service, region, account, resource) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if arn != "arn" || !partition.starts_with("aws") || service != "kinesis" {
             return None;
         }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || region.is_empty()
-        {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) || region.is_empty() {
             return None;
         }
         let name = resource.strip_prefix("stream/")?;
@@ -109,11 +93,7 @@ impl StreamArn {
 
 impl fmt::Display for StreamArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "arn:{}:kinesis:{}:{}:stream/{}",
-            self.partition, self.region, self.account, self.name
-        )
+        write!(f, "arn:{}:kinesis:{}:{}:stream/{}", self.partition, self.region, self.account, self.name)
     }
 }
 
@@ -143,14 +123,8 @@ mod tests {
     fn arns() {
         let a = StreamArn::parse("arn:aws:kinesis:us-east-1:123456789012:stream/s1").unwrap();
         assert_eq!(a.name, "s1");
-        assert_eq!(
-            a.to_string(),
-            "arn:aws:kinesis:us-east-1:123456789012:stream/s1"
-        );
+        assert_eq!(a.to_string(), "arn:aws:kinesis:us-east-1:123456789012:stream/s1");
         assert!(StreamArn::parse("arn:aws:kinesis:us-east-1:1234:stream/s1").is_none());
-        assert!(
-            StreamArn::parse("arn:aws:kinesis:us-east-1:123456789012:stream/s1/consumer/c:1")
-                .is_none()
-        );
+        assert!(StreamArn::parse("arn:aws:kinesis:us-east-1:123456789012:stream/s1/consumer/c:1").is_none());
     }
 }

@@ -41,10 +41,7 @@ struct U256 {
 impl U256 {
     fn push(self, width: u32, value: u128) -> U256 {
         debug_assert!(width > 0 && width < 128);
-        U256 {
-            hi: (self.hi << width) | (self.lo >> (128 - width)),
-            lo: (self.lo << width) | value,
-        }
+        U256 { hi: (self.hi << width) | (self.lo >> (128 - width)), lo: (self.lo << width) | value }
     }
 
     fn take(&mut self, width: u32) -> u128 {
@@ -55,19 +52,11 @@ impl U256 {
     }
 
     fn limbs(self) -> [u64; 4] {
-        [
-            (self.hi >> 64) as u64,
-            self.hi as u64,
-            (self.lo >> 64) as u64,
-            self.lo as u64,
-        ]
+        [(self.hi >> 64) as u64, self.hi as u64, (self.lo >> 64) as u64, self.lo as u64]
     }
 
     fn from_limbs(l: [u64; 4]) -> U256 {
-        U256 {
-            hi: (u128::from(l[0]) << 64) | u128::from(l[1]),
-            lo: (u128::from(l[2]) << 64) | u128::from(l[3]),
-        }
+        U256 { hi: (u128::from(l[0]) << 64) | u128::from(l[1]), lo: (u128::from(l[2]) << 64) | u128::from(l[3]) }
     }
 
     /// Divides in place by `d`, returning the remainder.
@@ -103,12 +92,7 @@ impl U256 {
 impl SequenceNumber {
     /// The starting sequence number of a shard: counter 0, record time = creation time.
     pub fn shard_start(shard_created_secs: u64, shard_index: u32) -> Self {
-        SequenceNumber {
-            shard_created_secs,
-            shard_index,
-            counter: 0,
-            record_secs: shard_created_secs,
-        }
+        SequenceNumber { shard_created_secs, shard_index, counter: 0, record_secs: shard_created_secs }
     }
 
     fn to_u256(self) -> U256 {
@@ -150,12 +134,7 @@ impl SequenceNumber {
         if v2.take(4) != 2 || !v2.is_zero() {
             return None;
         }
-        Some(SequenceNumber {
-            shard_created_secs,
-            shard_index,
-            counter,
-            record_secs,
-        })
+        Some(SequenceNumber { shard_created_secs, shard_index, counter, record_secs })
     }
 }
 

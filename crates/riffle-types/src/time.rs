@@ -17,17 +17,13 @@ pub struct SystemClock {
 
 impl SystemClock {
     pub fn with_offset(offset_ms: i64) -> Self {
-        SystemClock {
-            offset_ms: AtomicI64::new(offset_ms),
-        }
+        SystemClock { offset_ms: AtomicI64::new(offset_ms) }
     }
 }
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        let d = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         d.as_millis() as i64 + self.offset_ms.load(Ordering::Relaxed)
     }
 }
@@ -72,16 +68,7 @@ pub fn civil(ms: i64) -> (i64, u32, u32, u32, u32, u32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     let weekday = (days + 4).rem_euclid(7) as u32;
-    (
-        y,
-        m,
-        d,
-        (sod / 3600) as u32,
-        ((sod % 3600) / 60) as u32,
-        (sod % 60) as u32,
-        millis,
-        weekday,
-    )
+    (y, m, d, (sod / 3600) as u32, ((sod % 3600) / 60) as u32, (sod % 60) as u32, millis, weekday)
 }
 
 #[cfg(test)]

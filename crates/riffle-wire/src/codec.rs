@@ -23,9 +23,7 @@ impl Codec {
     /// The codec for a `Content-Type` (parameters after `;` ignored), if it is one we speak.
     pub fn from_content_type(ct: &str) -> Option<Codec> {
         match ct.split(';').next().unwrap_or("").trim() {
-            "application/x-amz-json-1.1" | "application/json" | "application/x-amz-json-1.0" => {
-                Some(Codec::Json)
-            }
+            "application/x-amz-json-1.1" | "application/json" | "application/x-amz-json-1.0" => Some(Codec::Json),
             "application/x-amz-cbor-1.1" => Some(Codec::Cbor),
             _ => None,
         }
@@ -45,19 +43,15 @@ impl Codec {
             return Ok(Value::Object(Map::new()));
         }
         let v = match self {
-            Codec::Json => serde_json::from_slice::<Value>(body)
-                .map_err(|_| AwsError::bare("SerializationException"))?,
+            Codec::Json => {
+                serde_json::from_slice::<Value>(body).map_err(|_| AwsError::bare("SerializationException"))?
+            }
             Codec::Cbor => {
-                let c: Cbor = ciborium::from_reader(body)
-                    .map_err(|_| AwsError::bare("SerializationException"))?;
+                let c: Cbor = ciborium::from_reader(body).map_err(|_| AwsError::bare("SerializationException"))?;
                 cbor_to_json(c)?
             }
         };
-        if v.is_object() {
-            Ok(v)
-        } else {
-            Err(AwsError::bare("SerializationException"))
-        }
+        if v.is_object() { Ok(v) } else { Err(AwsError::bare("SerializationException")) }
     }
 
     /// Encodes a response shape.
@@ -87,9 +81,9 @@ fn cbor_to_json(c: Cbor) -> Result<Value, AwsError> {
                 return Err(AwsError::bare("SerializationException"));
             }
         }
-        Cbor::Float(f) => Number::from_f64(f)
-            .map(Value::Number)
-            .ok_or_else(|| AwsError::bare("SerializationException"))?,
+        Cbor::Float(f) => {
+            Number::from_f64(f).map(Value::Number).ok_or_else(|| AwsError::bare("SerializationException"))?
+        }
         Cbor::Text(s) => Value::String(s),
         Cbor::Bytes(b) => Value::String(STANDARD.encode(b)),
         Cbor::Tag(1, inner) => {
@@ -99,17 +93,10 @@ fn cbor_to_json(c: Cbor) -> Result<Value, AwsError> {
                 Cbor::Float(f) => f,
                 _ => return Err(AwsError::bare("SerializationException")),
             };
-            Number::from_f64(ms / 1000.0)
-                .map(Value::Number)
-                .ok_or_else(|| AwsError::bare("SerializationException"))?
+            Number::from_f64(ms / 1000.0).map(Value::Number).ok_or_else(|| AwsError::bare("SerializationException"))?
         }
         Cbor::Tag(_, inner) => cbor_to_json(*inner)?,
-        Cbor::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(cbor_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
+        Cbor::Array(items) => Value::Array(items.into_iter().map(cbor_to_json).collect::<Result<_, _>>()?),
         Cbor::Map(entries) => {
             let mut m = Map::new();
             for (k, v) in entries {
@@ -132,10 +119,7 @@ mod tests {
     fn cbor_bytes_and_timestamps_become_json_shapes() {
         let c = Cbor::Map(vec![
             (Cbor::Text("Data".into()), Cbor::Bytes(b"hi".to_vec())),
-            (
-                Cbor::Text("Timestamp".into()),
-                Cbor::Tag(1, Box::new(Cbor::Integer(1_500_000_000_123i64.into()))),
-            ),
+            (Cbor::Text("Timestamp".into()), Cbor::Tag(1, Box::new(Cbor::Integer(1_500_000_000_123i64.into())))),
         ]);
         let mut body = Vec::new();
         ciborium::into_writer(&c, &mut body).unwrap();
@@ -146,10 +130,7 @@ mod tests {
 
     #[test]
     fn non_objects_are_serialization_errors() {
-        assert_eq!(
-            Codec::Json.decode(b"[]").unwrap_err().code,
-            "SerializationException"
-        );
+        assert_eq!(Codec::Json.decode(b"[]").unwrap_err().code, "SerializationException");
         assert_eq!(Codec::Json.decode(b"{").unwrap_err().message, None);
         assert!(Codec::Json.decode(b"").unwrap().is_object());
     }

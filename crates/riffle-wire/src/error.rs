@@ -25,12 +25,7 @@ pub struct AwsError {
 
 impl std::fmt::Display for AwsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {}",
-            self.code,
-            self.message.as_deref().unwrap_or("")
-        )
+        write!(f, "{}: {}", self.code, self.message.as_deref().unwrap_or(""))
     }
 }
 
@@ -39,22 +34,12 @@ impl std::error::Error for AwsError {}
 impl AwsError {
     /// A 400 error with a `message`.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        AwsError {
-            code,
-            message: Some(message.into()),
-            status: 400,
-            key: MessageKey::Lower,
-        }
+        AwsError { code, message: Some(message.into()), status: 400, key: MessageKey::Lower }
     }
 
     /// A 400 error with no message member at all.
     pub fn bare(code: &'static str) -> Self {
-        AwsError {
-            code,
-            message: None,
-            status: 400,
-            key: MessageKey::Lower,
-        }
+        AwsError { code, message: None, status: 400, key: MessageKey::Lower }
     }
 
     pub fn with_status(mut self, status: u16) -> Self {
@@ -64,12 +49,7 @@ impl AwsError {
 
     /// A type-check failure: `SerializationException` with a capital-M `Message`.
     pub fn serialization(message: impl Into<String>) -> Self {
-        AwsError {
-            code: "SerializationException",
-            message: Some(message.into()),
-            status: 400,
-            key: MessageKey::Upper,
-        }
+        AwsError { code: "SerializationException", message: Some(message.into()), status: 400, key: MessageKey::Upper }
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -112,14 +92,8 @@ impl AwsError {
             message: Option<&'a str>,
         }
         match self.key {
-            MessageKey::Lower => codec.encode(&Lower {
-                __type: self.code,
-                message: self.message.as_deref(),
-            }),
-            MessageKey::Upper => codec.encode(&Upper {
-                __type: self.code,
-                message: self.message.as_deref(),
-            }),
+            MessageKey::Lower => codec.encode(&Lower { __type: self.code, message: self.message.as_deref() }),
+            MessageKey::Upper => codec.encode(&Upper { __type: self.code, message: self.message.as_deref() }),
         }
     }
 }
@@ -136,8 +110,7 @@ mod tests {
             r#"{"__type":"ResourceNotFoundException","message":"Stream a under account 000000000000 not found."}"#
         );
         assert_eq!(
-            String::from_utf8(AwsError::bare("UnknownOperationException").body(Codec::Json))
-                .unwrap(),
+            String::from_utf8(AwsError::bare("UnknownOperationException").body(Codec::Json)).unwrap(),
             r#"{"__type":"UnknownOperationException"}"#
         );
         assert_eq!(

@@ -34,17 +34,17 @@ pub trait Operation {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Handler<S> = Box<
-    dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>>
-        + Send
-        + Sync,
->;
+type Handler<S> =
+    Box<dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>> + Send + Sync>;
+
+type Guard<S> = Box<dyn Fn(&S, &RequestContext, &str, &serde_json::Value) -> Result<(), AwsError> + Send + Sync>;
 
 /// Routes `X-Amz-Target: <prefix>.<Operation>` to handlers over a service `S`.
 pub struct Router<S> {
     prefix: &'static str,
     ops: HashMap<&'static str, Handler<S>>,
     not_built: HashSet<&'static str>,
+    guard: Option<Guard<S>>,
 }
 
 /// What a target names.
@@ -60,11 +60,7 @@ pub enum Target<'a> {
 
 impl<S: Send + Sync + 'static> Router<S> {
     pub fn new(prefix: &'static str) -> Self {
-        Router {
-            prefix,
-            ops: HashMap::new(),
-            not_built: HashSet::new(),
-        }
+        Router { prefix, ops: HashMap::new(), not_built: HashSet::new(), guard: None }
     }
 
     /// Registers the handler of operation `O`.
@@ -82,14 +78,10 @@ impl<S: Send + Sync + 'static> Router<S> {
                 let handler = handler.clone();
                 Box::pin(async move {
                     schema::check(O::MEMBERS, &mut body)?;
-                    let input: O::Input = serde_json::from_value(body)
-                        .map_err(|e| AwsError::serialization(e.to_string()))?;
+                    let input: O::Input =
+                        serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))?;
                     let output = handler(svc, ctx, input).await.map_err(Into::into)?;
-                    Ok(if O::EMPTY_OUTPUT {
-                        Vec::new()
-                    } else {
-                        codec.encode(&output)
-                    })
+                    Ok(if O::EMPTY_OUTPUT { Vec::new() } else { codec.encode(&output) })
                 })
             }),
         );
@@ -100,6 +92,17 @@ impl<S: Send + Sync + 'static> Router<S> {
     /// `UnknownOperationException` with a message saying so, never a fake success.
     pub fn not_built(mut self, names: &[&'static str]) -> Self {
         self.not_built.extend(names);
+        self
+    }
+
+    /// Installs a check that runs before every operation (rate limits, later authorization)
+    /// with the caller, the operation name and the decoded body.
+    pub fn guard<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn(&S, &RequestContext, &str, &serde_json::Value) -> Result<(), E> + Send + Sync + 'static,
+        E: Into<AwsError>,
+    {
+        self.guard = Some(Box::new(move |svc, ctx, op, body| f(svc, ctx, op, body).map_err(Into::into)));
         self
     }
 
@@ -129,7 +132,12 @@ impl<S: Send + Sync + 'static> Router<S> {
         body: serde_json::Value,
     ) -> Result<Vec<u8>, AwsError> {
         match self.ops.get(op) {
-            Some(h) => h(svc, ctx, body, codec).await,
+            Some(h) => {
+                if let Some(g) = &self.guard {
+                    g(&svc, &ctx, op, &body)?;
+                }
+                h(svc, ctx, body, codec).await
+            }
             None => Err(AwsError::bare("UnknownOperationException")),
         }
     }

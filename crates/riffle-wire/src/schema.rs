@@ -129,22 +129,11 @@ fn type_check(ty: Ty, v: &mut Value) -> Result<(), String> {
         Ty::Int | Ty::Long => match v {
             Value::Number(n) => {
                 let f = n.as_f64().unwrap_or(0.0).floor();
-                let i = if matches!(ty, Ty::Int) {
-                    f.clamp(i32::MIN as f64, i32::MAX as f64) as i64
-                } else {
-                    f as i64
-                };
+                let i = if matches!(ty, Ty::Int) { f.clamp(i32::MIN as f64, i32::MAX as f64) as i64 } else { f as i64 };
                 *v = Value::from(i);
                 Ok(())
             }
-            other => Err(scalar_mismatch(
-                other,
-                if matches!(ty, Ty::Int) {
-                    "an Integer"
-                } else {
-                    "an Long"
-                },
-            )),
+            other => Err(scalar_mismatch(other, if matches!(ty, Ty::Int) { "an Integer" } else { "an Long" })),
         },
         Ty::Bool => match v {
             Value::Bool(_) => Ok(()),
@@ -153,10 +142,7 @@ fn type_check(ty: Ty, v: &mut Value) -> Result<(), String> {
                     "true" | "1" | "yes" => true,
                     "false" | "0" | "no" => false,
                     _ => {
-                        return Err(format!(
-                            "'{}' can not be converted to an Boolean",
-                            s.to_uppercase()
-                        ));
+                        return Err(format!("'{}' can not be converted to an Boolean", s.to_uppercase()));
                     }
                 };
                 *v = Value::Bool(b);
@@ -203,16 +189,14 @@ fn check_base64(s: &str) -> Result<(), String> {
     }
     match STANDARD.decode(s.as_bytes()) {
         Ok(_) => Ok(()),
-        Err(base64::DecodeError::InvalidLastSymbol(_, _)) => Err(format!(
-            "'{s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"
-        )),
+        Err(base64::DecodeError::InvalidLastSymbol(_, _)) => {
+            Err(format!("'{s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"))
+        }
         Err(base64::DecodeError::InvalidByte(at, b)) => Err(format!(
             "'{s}' can not be converted to a Blob: Invalid Base64 character: '{}'",
             s[at..].chars().next().unwrap_or(b as char)
         )),
-        Err(_) => Err(format!(
-            "'{s}' can not be converted to a Blob: Invalid Base64 character: '='"
-        )),
+        Err(_) => Err(format!("'{s}' can not be converted to a Blob: Invalid Base64 character: '='")),
     }
 }
 
@@ -241,21 +225,12 @@ fn render(v: &Value, ty: Ty) -> String {
         (Value::Array(items), Ty::List(item, class)) => {
             let parts: Vec<String> = items
                 .iter()
-                .map(|i| {
-                    if matches!(item, Ty::Struct(_)) {
-                        format!("{class}@c965e310")
-                    } else {
-                        render(i, *item)
-                    }
-                })
+                .map(|i| if matches!(item, Ty::Struct(_)) { format!("{class}@c965e310") } else { render(i, *item) })
                 .collect();
             format!("[{}]", parts.join(", "))
         }
         (Value::Object(m), Ty::Map(value)) => {
-            let parts: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{k}={}", render(v, *value)))
-                .collect();
+            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={}", render(v, *value))).collect();
             format!("{{{}}}", parts.join(", "))
         }
         (other, _) => other.to_string(),
@@ -272,12 +247,7 @@ fn length(v: &Value, ty: Ty) -> Option<usize> {
     }
 }
 
-fn validate_struct(
-    members: &[Member],
-    obj: &Map<String, Value>,
-    prefix: &str,
-    errors: &mut Vec<String>,
-) {
+fn validate_struct(members: &[Member], obj: &Map<String, Value>, prefix: &str, errors: &mut Vec<String>) {
     for m in members {
         let path = format!("{prefix}{}", lower_first(m.name));
         let required = m.rules.iter().any(|r| match r {
@@ -289,19 +259,11 @@ fn validate_struct(
     }
 }
 
-fn validate_member(
-    m: &Member,
-    v: Option<&Value>,
-    required: bool,
-    path: &str,
-    errors: &mut Vec<String>,
-) {
+fn validate_member(m: &Member, v: Option<&Value>, required: bool, path: &str, errors: &mut Vec<String>) {
     let mut fail = |v: Option<&Value>, constraint: String| {
         if errors.len() < 10 {
             let shown = v.map_or("null".to_string(), |v| format!("'{}'", render(v, m.ty)));
-            errors.push(format!(
-                "Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
-            ));
+            errors.push(format!("Value {shown} at '{path}' failed to satisfy constraint: {constraint}"));
         }
     };
     let Some(v) = v else {
@@ -315,59 +277,36 @@ fn validate_member(
             Rule::NotNull | Rule::NotNullUnless(_) => {}
             Rule::Min(min) => {
                 if v.as_i64().is_some_and(|n| n < min) {
-                    fail(
-                        Some(v),
-                        format!("Member must have value greater than or equal to {min}"),
-                    );
+                    fail(Some(v), format!("Member must have value greater than or equal to {min}"));
                 }
             }
             Rule::Max(max) => {
                 if v.as_i64().is_some_and(|n| n > max) {
-                    fail(
-                        Some(v),
-                        format!("Member must have value less than or equal to {max}"),
-                    );
+                    fail(Some(v), format!("Member must have value less than or equal to {max}"));
                 }
             }
             Rule::Pattern(shown, matches) => {
                 if v.as_str().is_some_and(|s| !matches(s)) {
-                    fail(
-                        Some(v),
-                        format!("Member must satisfy regular expression pattern: {shown}"),
-                    );
+                    fail(Some(v), format!("Member must satisfy regular expression pattern: {shown}"));
                 }
             }
             Rule::LenMin(min) => {
                 if length(v, m.ty).is_some_and(|n| n < min) {
-                    fail(
-                        Some(v),
-                        format!("Member must have length greater than or equal to {min}"),
-                    );
+                    fail(Some(v), format!("Member must have length greater than or equal to {min}"));
                 }
             }
             Rule::LenMax(max) => {
                 if length(v, m.ty).is_some_and(|n| n > max) {
-                    fail(
-                        Some(v),
-                        format!("Member must have length less than or equal to {max}"),
-                    );
+                    fail(Some(v), format!("Member must have length less than or equal to {max}"));
                 }
             }
             Rule::Enum(values) => {
                 if v.as_str().is_some_and(|s| !values.contains(&s)) {
-                    fail(
-                        Some(v),
-                        format!(
-                            "Member must satisfy enum value set: [{}]",
-                            values.join(", ")
-                        ),
-                    );
+                    fail(Some(v), format!("Member must satisfy enum value set: [{}]", values.join(", ")));
                 }
             }
             Rule::MapKeysLen(min, max) => {
-                if v.as_object()
-                    .is_some_and(|o| o.keys().any(|k| !(min..=max).contains(&k.chars().count())))
-                {
+                if v.as_object().is_some_and(|o| o.keys().any(|k| !(min..=max).contains(&k.chars().count()))) {
                     fail(
                         Some(v),
                         format!(
@@ -377,10 +316,7 @@ fn validate_member(
                 }
             }
             Rule::MapValuesLen(min, max) => {
-                let bad = |x: &Value| {
-                    x.as_str()
-                        .is_some_and(|s| !(min..=max).contains(&s.chars().count()))
-                };
+                let bad = |x: &Value| x.as_str().is_some_and(|s| !(min..=max).contains(&s.chars().count()));
                 if v.as_object().is_some_and(|o| o.values().any(bad)) {
                     fail(
                         Some(v),
@@ -391,10 +327,7 @@ fn validate_member(
                 }
             }
             Rule::ItemsLen(min, max) => {
-                let bad = |x: &Value| {
-                    x.as_str()
-                        .is_some_and(|s| !(min..=max).contains(&s.chars().count()))
-                };
+                let bad = |x: &Value| x.as_str().is_some_and(|s| !(min..=max).contains(&s.chars().count()));
                 if v.as_array().is_some_and(|a| a.iter().any(bad)) {
                     fail(
                         Some(v),
@@ -437,9 +370,7 @@ pub mod patterns {
     fn decimal(s: &str, max_tail: usize) -> bool {
         s == "0"
             || (s.len() <= max_tail + 1
-                && s.as_bytes()
-                    .first()
-                    .is_some_and(|b| (b'1'..=b'9').contains(b))
+                && s.as_bytes().first().is_some_and(|b| (b'1'..=b'9').contains(b))
                 && s.bytes().all(|b| b.is_ascii_digit()))
     }
 
@@ -457,10 +388,7 @@ pub mod patterns {
     pub fn stream_id(s: &str) -> bool {
         let ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
         let b = s.as_bytes();
-        b.len() == 24
-            && b[20] == b'-'
-            && b[..20].iter().all(|c| ok(*c))
-            && b[21..].iter().all(|c| ok(*c))
+        b.len() == 24 && b[20] == b'-' && b[..20].iter().all(|c| ok(*c)) && b[21..].iter().all(|c| ok(*c))
     }
 
     /// `arn:aws.*:kinesis:.*:\d{12}:<resource>/\S+` where `any_prefix` allows `.*` before
@@ -483,8 +411,7 @@ pub mod patterns {
                 && {
                     let tail = &rest[i + 14..];
                     let tail_ok = |t: &str| {
-                        t.strip_prefix(resource)
-                            .is_some_and(|r| !r.is_empty() && !r.chars().any(char::is_whitespace))
+                        t.strip_prefix(resource).is_some_and(|r| !r.is_empty() && !r.chars().any(char::is_whitespace))
                     };
                     if any_prefix {
                         (0..=tail.len()).any(|j| tail.is_char_boundary(j) && tail_ok(&tail[j..]))
@@ -518,31 +445,19 @@ mod tests {
 
     static RECORD: &[Member] = &[
         Member::new("Data", Ty::Blob, &[Rule::NotNull, Rule::LenMax(4)]),
-        Member::new(
-            "PartitionKey",
-            Ty::Str,
-            &[Rule::NotNull, Rule::LenMin(1), Rule::LenMax(256)],
-        ),
+        Member::new("PartitionKey", Ty::Str, &[Rule::NotNull, Rule::LenMin(1), Rule::LenMax(256)]),
     ];
     static OP: &[Member] = &[
         Member::new("ShardCount", Ty::Int, &[Rule::NotNull, Rule::Min(1)]),
         Member::new(
             "Records",
-            Ty::List(
-                &Ty::Struct(RECORD),
-                "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry",
-            ),
+            Ty::List(&Ty::Struct(RECORD), "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry"),
             &[Rule::LenMax(2)],
         ),
         Member::new(
             "StreamName",
             Ty::Str,
-            &[
-                Rule::NotNull,
-                Rule::Pattern("[a-zA-Z0-9_.-]+", patterns::name),
-                Rule::LenMin(1),
-                Rule::LenMax(128),
-            ],
+            &[Rule::NotNull, Rule::Pattern("[a-zA-Z0-9_.-]+", patterns::name), Rule::LenMin(1), Rule::LenMax(128)],
         ),
         Member::new("Tags", Ty::Map(&Ty::Str), &[Rule::MapKeysLen(1, 128)]),
     ];
@@ -564,9 +479,7 @@ mod tests {
             "ValidationException: 3 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at 'streamName' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
         assert_eq!(
-            msg(
-                json!({"StreamName": "a", "ShardCount": 1, "Records": [{"Data": "AAAAAAAA", "PartitionKey": ""}]})
-            ),
+            msg(json!({"StreamName": "a", "ShardCount": 1, "Records": [{"Data": "AAAAAAAA", "PartitionKey": ""}]})),
             "ValidationException: 2 validation errors detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=6 cap=6]' at 'records.1.member.data' failed to satisfy constraint: Member must have length less than or equal to 4; Value '' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
         assert!(msg(json!({"StreamName": "a", "ShardCount": 1, "Records": [{}, {}, {}]})).contains(
@@ -591,14 +504,8 @@ mod tests {
             msg(json!({"ShardCount": "23"})),
             "SerializationException: class java.lang.String can not be converted to an Integer"
         );
-        assert_eq!(
-            msg(json!({"Records": "x"})),
-            "SerializationException: Expected list or null"
-        );
-        assert_eq!(
-            msg(json!({"Tags": []})),
-            "SerializationException: Start of list found where not expected"
-        );
+        assert_eq!(msg(json!({"Records": "x"})), "SerializationException: Expected list or null");
+        assert_eq!(msg(json!({"Tags": []})), "SerializationException: Start of list found where not expected");
         assert_eq!(
             msg(json!({"Records": [{"Data": "23456"}]})),
             "SerializationException: '23456' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 5"
@@ -614,18 +521,10 @@ mod tests {
 
     #[test]
     fn patterns_match_the_model() {
-        assert!(patterns::stream_arn(
-            "arn:aws:kinesis:us-east-1:123456789012:stream/s"
-        ));
-        assert!(!patterns::stream_arn(
-            "arn:aws:kinesis:us-east-1:12345678901:stream/s"
-        ));
-        assert!(!patterns::stream_arn(
-            "arn:aws:kinesis:us-east-1:123456789012:stream/"
-        ));
-        assert!(patterns::resource_arn(
-            "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1"
-        ));
+        assert!(patterns::stream_arn("arn:aws:kinesis:us-east-1:123456789012:stream/s"));
+        assert!(!patterns::stream_arn("arn:aws:kinesis:us-east-1:12345678901:stream/s"));
+        assert!(!patterns::stream_arn("arn:aws:kinesis:us-east-1:123456789012:stream/"));
+        assert!(patterns::resource_arn("arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1"));
         assert!(patterns::hash_key("0") && patterns::hash_key("12") && !patterns::hash_key("012"));
         assert!(patterns::stream_id("abcdefghij0123456789-abc"));
     }

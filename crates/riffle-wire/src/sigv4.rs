@@ -43,10 +43,7 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
             "InvalidSignatureException",
             "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
         )),
-        (None, None) => Err(AwsError::new(
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        )),
+        (None, None) => Err(AwsError::new("MissingAuthenticationTokenException", "Missing Authentication Token")),
         (Some(header), None) => {
             let mut credential = None;
             let mut signature = None;
@@ -62,15 +59,11 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
                 }
             }
             let mut msg = String::new();
-            for (present, name) in [
-                (credential, "Credential"),
-                (signature, "Signature"),
-                (signed_headers, "SignedHeaders"),
-            ] {
+            for (present, name) in
+                [(credential, "Credential"), (signature, "Signature"), (signed_headers, "SignedHeaders")]
+            {
                 if present.is_none_or(str::is_empty) {
-                    msg.push_str(&format!(
-                        "Authorization header requires '{name}' parameter. "
-                    ));
+                    msg.push_str(&format!("Authorization header requires '{name}' parameter. "));
                 }
             }
             if !a.has_date_header {
@@ -85,13 +78,7 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
         (None, Some(_)) => {
             let q = a.query.unwrap_or_default();
             let mut msg = String::new();
-            for p in [
-                "X-Amz-Algorithm",
-                "X-Amz-Credential",
-                "X-Amz-Signature",
-                "X-Amz-SignedHeaders",
-                "X-Amz-Date",
-            ] {
+            for p in ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"] {
                 if query_param(q, p).is_none_or(str::is_empty) {
                     msg.push_str(&format!("AWS query-string parameters must include '{p}'. "));
                 }
@@ -100,9 +87,7 @@ pub fn inspect(a: &AuthParts<'_>) -> Result<Caller, AwsError> {
                 msg.push_str("Re-examine the query-string parameters.");
                 return Err(AwsError::new("IncompleteSignatureException", msg));
             }
-            let credential = query_param(q, "X-Amz-Credential")
-                .unwrap_or_default()
-                .replace("%2F", "/");
+            let credential = query_param(q, "X-Amz-Credential").unwrap_or_default().replace("%2F", "/");
             Ok(scope(&credential))
         }
     }
@@ -122,16 +107,8 @@ pub fn account_for(access_key: &str, default: &str) -> String {
 mod tests {
     use super::*;
 
-    fn parts(
-        auth: Option<&'static str>,
-        query: Option<&'static str>,
-        date: bool,
-    ) -> AuthParts<'static> {
-        AuthParts {
-            authorization: auth,
-            query,
-            has_date_header: date,
-        }
+    fn parts(auth: Option<&'static str>, query: Option<&'static str>, date: bool) -> AuthParts<'static> {
+        AuthParts { authorization: auth, query, has_date_header: date }
     }
 
     #[test]
@@ -142,13 +119,7 @@ mod tests {
             true,
         ))
         .unwrap();
-        assert_eq!(
-            c,
-            Caller {
-                access_key: "AKID".into(),
-                region: Some("eu-west-1".into())
-            }
-        );
+        assert_eq!(c, Caller { access_key: "AKID".into(), region: Some("eu-west-1".into()) });
     }
 
     #[test]
@@ -156,10 +127,7 @@ mod tests {
         let e = inspect(&parts(None, None, true)).unwrap_err();
         assert_eq!(
             (e.code, e.message.as_deref()),
-            (
-                "MissingAuthenticationTokenException",
-                Some("Missing Authentication Token")
-            )
+            ("MissingAuthenticationTokenException", Some("Missing Authentication Token"))
         );
         let e = inspect(&parts(Some("X"), None, false)).unwrap_err();
         assert_eq!(
@@ -171,12 +139,9 @@ mod tests {
             e.message.unwrap(),
             "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b, Credential=a"
         );
-        let e = inspect(&parts(
-            None,
-            Some("X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d"),
-            true,
-        ))
-        .unwrap_err();
+        let e =
+            inspect(&parts(None, Some("X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d"), true))
+                .unwrap_err();
         assert_eq!(
             e.message.unwrap(),
             "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."

@@ -19,21 +19,14 @@ pub struct Blob(pub Bytes);
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(&STANDARD.encode(&self.0))
-        } else {
-            s.serialize_bytes(&self.0)
-        }
+        if s.is_human_readable() { s.serialize_str(&STANDARD.encode(&self.0)) } else { s.serialize_bytes(&self.0) }
     }
 }
 
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        STANDARD
-            .decode(s.as_bytes())
-            .map(|v| Blob(Bytes::from(v)))
-            .map_err(D::Error::custom)
+        STANDARD.decode(s.as_bytes()).map(|v| Blob(Bytes::from(v))).map_err(D::Error::custom)
     }
 }
 
@@ -73,23 +66,11 @@ mod tests {
 
     #[test]
     fn json_and_cbor_forms() {
-        let o = Out {
-            data: Blob(Bytes::from_static(b"hi")),
-            at: Timestamp(1_795_301_046_407),
-        };
-        assert_eq!(
-            String::from_utf8(Codec::Json.encode(&o)).unwrap(),
-            r#"{"Data":"aGk=","At":1795301046.407}"#
-        );
+        let o = Out { data: Blob(Bytes::from_static(b"hi")), at: Timestamp(1_795_301_046_407) };
+        assert_eq!(String::from_utf8(Codec::Json.encode(&o)).unwrap(), r#"{"Data":"aGk=","At":1795301046.407}"#);
         let c: ciborium::Value = ciborium::from_reader(&Codec::Cbor.encode(&o)[..]).unwrap();
         let m = c.as_map().unwrap();
         assert_eq!(m[0].1, ciborium::Value::Bytes(b"hi".to_vec()));
-        assert_eq!(
-            m[1].1,
-            ciborium::Value::Tag(
-                1,
-                Box::new(ciborium::Value::Integer(1_795_301_046_407i64.into()))
-            )
-        );
+        assert_eq!(m[1].1, ciborium::Value::Tag(1, Box::new(ciborium::Value::Integer(1_795_301_046_407i64.into()))));
     }
 }

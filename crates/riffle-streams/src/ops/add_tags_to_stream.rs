@@ -9,14 +9,8 @@ use crate::error::Result;
 use crate::service::StreamsService;
 use crate::tags;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: AddTagsInput,
-) -> Result<Empty> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: AddTagsInput) -> Result<Empty> {
     let key = svc.stream_key(&ctx, &input.stream)?;
-    svc.update_stream(&key, |s| {
-        tags::add(&mut s.tags, &input.tags, &key.name, &key.account)
-    })?;
+    svc.update_stream(&key, |s| tags::add(&mut s.tags, &input.tags, &key.name, &key.account))?;
     Ok(Empty {})
 }

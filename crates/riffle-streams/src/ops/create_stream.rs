@@ -14,21 +14,9 @@ use crate::tags;
 /// Shards of a new ON_DEMAND stream (and of a stream created without a ShardCount).
 pub const DEFAULT_SHARDS: u32 = 4;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: CreateStreamInput,
-) -> Result<Empty> {
-    let key = StreamKey {
-        account: ctx.account.clone(),
-        region: ctx.region.clone(),
-        name: input.stream_name.clone(),
-    };
-    let mode = match input
-        .stream_mode_details
-        .as_ref()
-        .map(|d| d.stream_mode.as_str())
-    {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: CreateStreamInput) -> Result<Empty> {
+    let key = StreamKey { account: ctx.account.clone(), region: ctx.region.clone(), name: input.stream_name.clone() };
+    let mode = match input.stream_mode_details.as_ref().map(|d| d.stream_mode.as_str()) {
         Some("ON_DEMAND") => StreamMode::OnDemand,
         _ => StreamMode::Provisioned,
     };
@@ -46,16 +34,9 @@ pub async fn handle(
     {
         let mut catalog = svc.catalog.write().expect("catalog lock");
         if catalog.contains_key(&key) {
-            return Err(StreamsError::StreamExists {
-                name: key.name,
-                account: key.account,
-            });
+            return Err(StreamsError::StreamExists { name: key.name, account: key.account });
         }
-        let same_place = || {
-            catalog
-                .values()
-                .filter(|s| s.key.account == key.account && s.key.region == key.region)
-        };
+        let same_place = || catalog.values().filter(|s| s.key.account == key.account && s.key.region == key.region);
         let open: u32 = same_place().map(|s| s.open_shards().count() as u32).sum();
         if u64::from(open) + u64::from(shard_count) > u64::from(svc.config.shard_limit) {
             return Err(StreamsError::ShardLimit {
@@ -67,9 +48,7 @@ pub async fn handle(
             });
         }
         if mode == StreamMode::OnDemand {
-            let on_demand = same_place()
-                .filter(|s| s.mode == StreamMode::OnDemand)
-                .count() as u32;
+            let on_demand = same_place().filter(|s| s.mode == StreamMode::OnDemand).count() as u32;
             if on_demand >= svc.config.on_demand_stream_limit {
                 return Err(StreamsError::LimitExceeded(format!(
                     "This request would exceed the limit of {} on-demand streams for the account {} in {}.",
@@ -95,11 +74,7 @@ pub async fn handle(
         let record = StreamRecord {
             uid,
             key: key.clone(),
-            status: if delay.is_zero() {
-                StreamStatus::Active
-            } else {
-                StreamStatus::Creating
-            },
+            status: if delay.is_zero() { StreamStatus::Active } else { StreamStatus::Creating },
             mode,
             created_ms: now,
             retention_hours: 24,

@@ -9,11 +9,7 @@ use riffle_wire::model::kinesis::{DeleteStreamInput, Empty};
 use crate::error::{Result, StreamsError};
 use crate::service::StreamsService;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: DeleteStreamInput,
-) -> Result<Empty> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: DeleteStreamInput) -> Result<Empty> {
     let key = svc.stream_key(&ctx, &input.stream)?;
     let delay = svc.config.delete_delay;
     let uid = svc.update_stream(&key, |s| {

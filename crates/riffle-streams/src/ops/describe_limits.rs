@@ -9,17 +9,9 @@ use riffle_wire::model::kinesis::{DescribeLimitsOutput, NoInput};
 use crate::error::Result;
 use crate::service::StreamsService;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    _input: NoInput,
-) -> Result<DescribeLimitsOutput> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, _input: NoInput) -> Result<DescribeLimitsOutput> {
     let catalog = svc.catalog.read().expect("catalog lock");
-    let mine = || {
-        catalog
-            .values()
-            .filter(|s| s.key.account == ctx.account && s.key.region == ctx.region)
-    };
+    let mine = || catalog.values().filter(|s| s.key.account == ctx.account && s.key.region == ctx.region);
     Ok(DescribeLimitsOutput {
         shard_limit: svc.config.shard_limit,
         open_shard_count: mine().map(|s| s.open_shards().count() as u32).sum(),

@@ -6,8 +6,7 @@ use riffle_meta::StreamStatus;
 use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{
-    DescribeStreamInput, DescribeStreamOutput, EnhancedMetrics, StreamDescription,
-    StreamModeDetails,
+    DescribeStreamInput, DescribeStreamOutput, EnhancedMetrics, StreamDescription, StreamModeDetails,
 };
 use riffle_wire::types::Timestamp;
 
@@ -34,12 +33,7 @@ pub async fn handle(
                 .iter()
                 .filter(|sh| sh.closed_ms.is_none_or(|c| c >= horizon))
                 .map(shard_map::describe)
-                .filter(|d| {
-                    input
-                        .exclusive_start_shard_id
-                        .as_ref()
-                        .is_none_or(|x| d.shard_id > *x)
-                })
+                .filter(|d| input.exclusive_start_shard_id.as_ref().is_none_or(|x| d.shard_id > *x))
                 .collect()
         };
         let has_more = shards.len() > limit;
@@ -49,16 +43,12 @@ pub async fn handle(
                 stream_name: s.key.name.clone(),
                 stream_arn: StreamArn::new(&s.key.region, &s.key.account, &s.key.name).to_string(),
                 stream_status: s.status.as_str(),
-                stream_mode_details: StreamModeDetails {
-                    stream_mode: s.mode.as_str().into(),
-                },
+                stream_mode_details: StreamModeDetails { stream_mode: s.mode.as_str().into() },
                 shards,
                 has_more_shards: has_more,
                 retention_period_hours: s.retention_hours,
                 stream_creation_timestamp: Timestamp(s.created_ms),
-                enhanced_monitoring: vec![EnhancedMetrics {
-                    shard_level_metrics: s.shard_level_metrics.clone(),
-                }],
+                enhanced_monitoring: vec![EnhancedMetrics { shard_level_metrics: s.shard_level_metrics.clone() }],
                 encryption_type: "NONE",
                 key_id: None,
             },

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{
-    DescribeStreamSummaryOutput, EnhancedMetrics, StreamDescriptionSummary, StreamModeDetails,
-    StreamOnlyInput,
+    DescribeStreamSummaryOutput, EnhancedMetrics, StreamDescriptionSummary, StreamModeDetails, StreamOnlyInput,
 };
 use riffle_wire::types::Timestamp;
 
@@ -25,14 +24,10 @@ pub async fn handle(
                 stream_name: s.key.name.clone(),
                 stream_arn: StreamArn::new(&s.key.region, &s.key.account, &s.key.name).to_string(),
                 stream_status: s.status.as_str(),
-                stream_mode_details: StreamModeDetails {
-                    stream_mode: s.mode.as_str().into(),
-                },
+                stream_mode_details: StreamModeDetails { stream_mode: s.mode.as_str().into() },
                 retention_period_hours: s.retention_hours,
                 stream_creation_timestamp: Timestamp(s.created_ms),
-                enhanced_monitoring: vec![EnhancedMetrics {
-                    shard_level_metrics: s.shard_level_metrics.clone(),
-                }],
+                enhanced_monitoring: vec![EnhancedMetrics { shard_level_metrics: s.shard_level_metrics.clone() }],
                 encryption_type: "NONE",
                 key_id: None,
                 open_shard_count: s.open_shards().count() as u32,

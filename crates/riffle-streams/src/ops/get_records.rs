@@ -9,9 +9,7 @@ use riffle_meta::StreamKey;
 use riffle_types::ShardId;
 use riffle_types::time::civil;
 use riffle_wire::RequestContext;
-use riffle_wire::model::kinesis::{
-    ChildShard, GetRecordsInput, GetRecordsOutput, HashKeyRange, Record,
-};
+use riffle_wire::model::kinesis::{ChildShard, GetRecordsInput, GetRecordsOutput, HashKeyRange, Record};
 use riffle_wire::types::{Blob, Timestamp};
 
 use crate::error::{Result, StreamsError};
@@ -28,15 +26,9 @@ const DEFAULT_LIMIT: usize = 10_000;
 /// Java's `Date.toString()` in UTC, as AWS prints times: `Thu Jan 22 01:22:02 UTC 2015`.
 fn java_date(ms: i64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (y, mo, d, h, mi, s, _, wd) = civil(ms);
-    format!(
-        "{} {} {d:02} {h:02}:{mi:02}:{s:02} UTC {y}",
-        DAYS[wd as usize],
-        MONTHS[(mo - 1) as usize]
-    )
+    format!("{} {} {d:02} {h:02}:{mi:02}:{s:02} UTC {y}", DAYS[wd as usize], MONTHS[(mo - 1) as usize])
 }
 
 pub async fn handle(
@@ -54,11 +46,7 @@ pub async fn handle(
             java_date(now)
         )));
     }
-    let key = StreamKey {
-        account: it.account.clone(),
-        region: it.region.clone(),
-        name: it.stream_name.clone(),
-    };
+    let key = StreamKey { account: it.account.clone(), region: it.region.clone(), name: it.stream_name.clone() };
     let shard_id = ShardId(it.shard).to_string();
     let not_found = || StreamsError::ShardNotFound {
         shard: shard_id.clone(),
@@ -68,12 +56,7 @@ pub async fn handle(
     let (uid, shard, retention_ms, children) = {
         let catalog = svc.catalog.read().expect("catalog lock");
         let s = catalog.get(&key).ok_or_else(not_found)?;
-        let shard = s
-            .shards
-            .iter()
-            .find(|x| x.index == it.shard)
-            .cloned()
-            .ok_or_else(not_found)?;
+        let shard = s.shards.iter().find(|x| x.index == it.shard).cloned().ok_or_else(not_found)?;
         let children: Vec<ChildShard> = s
             .shards
             .iter()
@@ -92,25 +75,20 @@ pub async fn handle(
                 },
             })
             .collect();
-        (
-            s.uid,
-            shard,
-            i64::from(s.retention_hours) * 3_600_000,
-            children,
-        )
+        (s.uid, shard, i64::from(s.retention_hours) * 3_600_000, children)
     };
-    let log_key = ShardKey {
-        stream: uid,
-        shard: it.shard,
-    };
+    let log_key = ShardKey { stream: uid, shard: it.shard };
+    if svc.limits.admit_read(log_key).is_err() {
+        return Err(StreamsError::Throughput { shard: shard_id, name: key.name, account: key.account });
+    }
     let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l as usize);
     let log = svc.log.clone();
     let from = it.counter;
     let min_arrival = now - retention_ms;
-    let stored =
-        tokio::task::spawn_blocking(move || log.read(log_key, from, min_arrival, limit, MAX_BYTES))
-            .await
-            .map_err(|_| StreamsError::Log(riffle_log::LogError::Closed))??;
+    let stored = tokio::task::spawn_blocking(move || log.read(log_key, from, min_arrival, limit, MAX_BYTES))
+        .await
+        .map_err(|_| StreamsError::Log(riffle_log::LogError::Closed))??;
+    svc.limits.charge_read(log_key, stored.iter().map(|r| r.data.len() + r.partition_key.len()).sum());
     let tip = svc.log.tip(log_key);
     let next = stored.last().map_or(from, |r| r.counter + 1);
     let behind = match (stored.last(), tip) {
@@ -119,9 +97,7 @@ pub async fn handle(
     };
     // A closed shard is finished once nothing is left to read in it: either the read passed
     // its last counter, or nothing unexpired remains after the position (no more will come).
-    let finished = shard
-        .closed_at_counter
-        .is_some_and(|end| stored.is_empty() || next > end);
+    let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
     let records = stored
         .into_iter()
         .map(|r| Record {
@@ -132,14 +108,8 @@ pub async fn handle(
             encryption_type: None,
         })
         .collect();
-    let next_shard_iterator = (!finished).then(|| {
-        IteratorToken {
-            created_ms: now,
-            counter: next,
-            ..it
-        }
-        .encode(&svc.sealer)
-    });
+    let next_shard_iterator =
+        (!finished).then(|| IteratorToken { created_ms: now, counter: next, ..it }.encode(&svc.sealer));
     Ok(GetRecordsOutput {
         records,
         next_shard_iterator,
@@ -152,9 +122,6 @@ pub async fn handle(
 mod tests {
     #[test]
     fn java_dates() {
-        assert_eq!(
-            super::java_date(1_421_889_722_000),
-            "Thu Jan 22 01:22:02 UTC 2015"
-        );
+        assert_eq!(super::java_date(1_421_889_722_000), "Thu Jan 22 01:22:02 UTC 2015");
     }
 }

@@ -19,11 +19,7 @@ pub async fn handle(
 ) -> Result<GetShardIteratorOutput> {
     let key = svc.stream_key(&ctx, &input.stream)?;
     let Some(index) = resolve_shard_id(&input.shard_id) else {
-        return Err(StreamsError::ShardUnparseable {
-            shard: input.shard_id,
-            name: key.name,
-            account: key.account,
-        });
+        return Err(StreamsError::ShardUnparseable { shard: input.shard_id, name: key.name, account: key.account });
     };
     let shard_id = ShardId(index).to_string();
     let not_found = || StreamsError::ShardNotFound {
@@ -34,12 +30,7 @@ pub async fn handle(
     let (uid, shard) = {
         let catalog = svc.catalog.read().expect("catalog lock");
         let s = catalog.get(&key).ok_or_else(not_found)?;
-        let shard = s
-            .shards
-            .iter()
-            .find(|x| x.index == index)
-            .cloned()
-            .ok_or_else(not_found)?;
+        let shard = s.shards.iter().find(|x| x.index == index).cloned().ok_or_else(not_found)?;
         (s.uid, shard)
     };
     let kind = input.shard_iterator_type.as_str();
@@ -48,10 +39,7 @@ pub async fn handle(
             "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and {what}."
         ))
     };
-    let log_key = ShardKey {
-        stream: uid,
-        shard: index,
-    };
+    let log_key = ShardKey { stream: uid, shard: index };
     let tip = svc.log.tip(log_key).map_or(1, |t| t.next_counter);
     let counter = match kind {
         "TRIM_HORIZON" | "LATEST" => {
@@ -80,11 +68,7 @@ pub async fn handle(
             if n.shard_created_secs != (shard.created_ms / 1000) as u64 {
                 return Err(invalid(" because it did not come from this stream"));
             }
-            if kind == "AT_SEQUENCE_NUMBER" {
-                n.counter
-            } else {
-                n.counter.saturating_add(1)
-            }
+            if kind == "AT_SEQUENCE_NUMBER" { n.counter } else { n.counter.saturating_add(1) }
         }
         _ => {
             // AT_TIMESTAMP: the schema admits no other value.
@@ -113,7 +97,5 @@ pub async fn handle(
         shard: index,
         counter,
     };
-    Ok(GetShardIteratorOutput {
-        shard_iterator: token.encode(&svc.sealer),
-    })
+    Ok(GetShardIteratorOutput { shard_iterator: token.encode(&svc.sealer) })
 }

@@ -8,10 +8,6 @@ use riffle_wire::model::kinesis::{Empty, RetentionInput};
 use crate::error::Result;
 use crate::service::StreamsService;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: RetentionInput,
-) -> Result<Empty> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: RetentionInput) -> Result<Empty> {
     super::retention::set(&svc, &ctx, input, true)
 }

@@ -16,23 +16,15 @@ const DEFAULT_MAX: usize = 1000;
 /// (type, shard id, timestamp ms)
 type Filter = (String, Option<String>, Option<i64>);
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: ListShardsInput,
-) -> Result<ListShardsOutput> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: ListShardsInput) -> Result<ListShardsOutput> {
     let now = svc.now_ms();
     let named = input.stream.stream_name.is_some() || input.stream.stream_arn.is_some();
     let (key, after, filter) = match (&input.next_token, named) {
         (Some(_), true) => {
-            return Err(StreamsError::InvalidArgument(
-                "NextToken and StreamName cannot be provided together.".into(),
-            ));
+            return Err(StreamsError::InvalidArgument("NextToken and StreamName cannot be provided together.".into()));
         }
         (None, false) => {
-            return Err(StreamsError::InvalidArgument(
-                "Either NextToken or StreamName should be provided.".into(),
-            ));
+            return Err(StreamsError::InvalidArgument("Either NextToken or StreamName should be provided.".into()));
         }
         (Some(t), false) => {
             if input.exclusive_start_shard_id.is_some()
@@ -45,18 +37,12 @@ pub async fn handle(
                 ));
             }
             let t = PageToken::decode(&svc.sealer, t, "ListShards", now)?;
-            let key = StreamKey {
-                account: t.account,
-                region: t.region,
-                name: t.stream.unwrap_or_default(),
-            };
+            let key = StreamKey { account: t.account, region: t.region, name: t.stream.unwrap_or_default() };
             (key, Some(t.after), t.filter)
         }
         (None, true) => {
-            let filter = input
-                .shard_filter
-                .as_ref()
-                .map(|f| (f.kind.clone(), f.shard_id.clone(), f.timestamp.map(|t| t.0)));
+            let filter =
+                input.shard_filter.as_ref().map(|f| (f.kind.clone(), f.shard_id.clone(), f.timestamp.map(|t| t.0)));
             if let Some((kind, shard, ts)) = &filter {
                 if kind == "AFTER_SHARD_ID" && shard.is_none() {
                     return Err(StreamsError::InvalidArgument(
@@ -69,11 +55,7 @@ pub async fn handle(
                     )));
                 }
             }
-            (
-                svc.stream_key(&ctx, &input.stream)?,
-                input.exclusive_start_shard_id.clone(),
-                filter,
-            )
+            (svc.stream_key(&ctx, &input.stream)?, input.exclusive_start_shard_id.clone(), filter)
         }
     };
     let max = input.max_results.map_or(DEFAULT_MAX, |m| m as usize);
@@ -109,10 +91,7 @@ pub async fn handle(
             }
             .encode(&svc.sealer)
         });
-        Ok(ListShardsOutput {
-            shards: page,
-            next_token,
-        })
+        Ok(ListShardsOutput { shards: page, next_token })
     })
 }
 
@@ -127,9 +106,7 @@ fn keep(sh: &ShardRecord, filter: Option<&Filter>, horizon: i64) -> bool {
             let after = shard.as_deref().and_then(shard_map::resolve_shard_id);
             after.is_none_or(|a| sh.index > a) && !closed_before(horizon)
         }
-        "AT_TRIM_HORIZON" => {
-            (sh.parent.is_none() || sh.created_ms <= horizon) && !closed_before(horizon)
-        }
+        "AT_TRIM_HORIZON" => (sh.parent.is_none() || sh.created_ms <= horizon) && !closed_before(horizon),
         "AT_LATEST" => sh.is_open(),
         "AT_TIMESTAMP" => {
             let t = ts.unwrap_or(0);

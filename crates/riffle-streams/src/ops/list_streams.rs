@@ -4,9 +4,7 @@ use std::sync::Arc;
 
 use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
-use riffle_wire::model::kinesis::{
-    ListStreamsInput, ListStreamsOutput, StreamModeDetails, StreamSummary,
-};
+use riffle_wire::model::kinesis::{ListStreamsInput, ListStreamsOutput, StreamModeDetails, StreamSummary};
 use riffle_wire::types::Timestamp;
 
 use crate::error::Result;
@@ -57,9 +55,7 @@ pub async fn handle(
                 stream_name: s.key.name.clone(),
                 stream_arn: StreamArn::new(&s.key.region, &s.key.account, &s.key.name).to_string(),
                 stream_status: s.status.as_str(),
-                stream_mode_details: StreamModeDetails {
-                    stream_mode: s.mode.as_str().into(),
-                },
+                stream_mode_details: StreamModeDetails { stream_mode: s.mode.as_str().into() },
                 stream_creation_timestamp: Timestamp(s.created_ms),
             })
             .collect(),

@@ -16,14 +16,7 @@ pub async fn handle(
     let key = super::resource::stream_key(&input.resource_arn)?;
     svc.read_stream(&key, |s| {
         Ok(ListTagsForResourceOutput {
-            tags: s
-                .tags
-                .iter()
-                .map(|(k, v)| Tag {
-                    key: k.clone(),
-                    value: v.clone(),
-                })
-                .collect(),
+            tags: s.tags.iter().map(|(k, v)| Tag { key: k.clone(), value: v.clone() }).collect(),
         })
     })
 }

@@ -21,23 +21,12 @@ pub async fn handle(
         let mut tags: Vec<Tag> = s
             .tags
             .iter()
-            .filter(|(k, _)| {
-                input
-                    .exclusive_start_tag_key
-                    .as_ref()
-                    .is_none_or(|x| *k > x)
-            })
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.clone(),
-            })
+            .filter(|(k, _)| input.exclusive_start_tag_key.as_ref().is_none_or(|x| *k > x))
+            .map(|(k, v)| Tag { key: k.clone(), value: v.clone() })
             .take(limit + 1)
             .collect();
         let has_more = tags.len() > limit;
         tags.truncate(limit);
-        Ok(ListTagsForStreamOutput {
-            tags,
-            has_more_tags: has_more,
-        })
+        Ok(ListTagsForStreamOutput { tags, has_more_tags: has_more })
     })
 }

@@ -11,11 +11,7 @@ use crate::error::{Result, StreamsError};
 use crate::reshard;
 use crate::service::StreamsService;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: MergeShardsInput,
-) -> Result<Empty> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: MergeShardsInput) -> Result<Empty> {
     let key = svc.stream_key(&ctx, &input.stream)?;
     svc.reshard(
         &key,

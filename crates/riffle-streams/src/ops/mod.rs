@@ -34,18 +34,14 @@ pub fn router() -> Router<StreamsService> {
     let r = Router::new(TARGET_PREFIX)
         .route::<m::AddTagsToStream, _, _, _>(add_tags_to_stream::handle)
         .route::<m::CreateStream, _, _, _>(create_stream::handle)
-        .route::<m::DecreaseStreamRetentionPeriod, _, _, _>(
-            decrease_stream_retention_period::handle,
-        )
+        .route::<m::DecreaseStreamRetentionPeriod, _, _, _>(decrease_stream_retention_period::handle)
         .route::<m::DeleteStream, _, _, _>(delete_stream::handle)
         .route::<m::DescribeLimits, _, _, _>(describe_limits::handle)
         .route::<m::DescribeStream, _, _, _>(describe_stream::handle)
         .route::<m::DescribeStreamSummary, _, _, _>(describe_stream_summary::handle)
         .route::<m::GetRecords, _, _, _>(get_records::handle)
         .route::<m::GetShardIterator, _, _, _>(get_shard_iterator::handle)
-        .route::<m::IncreaseStreamRetentionPeriod, _, _, _>(
-            increase_stream_retention_period::handle,
-        )
+        .route::<m::IncreaseStreamRetentionPeriod, _, _, _>(increase_stream_retention_period::handle)
         .route::<m::ListShards, _, _, _>(list_shards::handle)
         .route::<m::ListStreams, _, _, _>(list_streams::handle)
         .route::<m::ListTagsForResource, _, _, _>(list_tags_for_resource::handle)
@@ -58,12 +54,9 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::SplitShard, _, _, _>(split_shard::handle)
         .route::<m::MergeShards, _, _, _>(merge_shards::handle)
         .route::<m::UpdateShardCount, _, _, _>(update_shard_count::handle);
+    let r = r.guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body));
     let built = r.operations();
-    let not_built: Vec<&'static str> = ALL_OPERATIONS
-        .iter()
-        .copied()
-        .filter(|o| !built.contains(o))
-        .collect();
+    let not_built: Vec<&'static str> = ALL_OPERATIONS.iter().copied().filter(|o| !built.contains(o)).collect();
     r.not_built(&not_built)
 }
 
@@ -128,17 +121,11 @@ pub(crate) mod resource {
 
     pub fn stream_key(arn: &str) -> Result<StreamKey> {
         match StreamArn::parse(arn) {
-            Some(a) => Ok(StreamKey {
-                account: a.account,
-                region: a.region,
-                name: a.name,
-            }),
+            Some(a) => Ok(StreamKey { account: a.account, region: a.region, name: a.name }),
             None if arn.contains("/consumer/") => Err(StreamsError::NotFound(format!(
                 "Consumer {arn} not found. Stream consumers are not built in Riffle yet."
             ))),
-            None => Err(StreamsError::InvalidArgument(format!(
-                "Invalid ResourceARN {arn}."
-            ))),
+            None => Err(StreamsError::InvalidArgument(format!("Invalid ResourceARN {arn}."))),
         }
     }
 }

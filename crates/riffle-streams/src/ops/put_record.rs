@@ -7,14 +7,10 @@ use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{PutRecordInput, PutRecordOutput};
 
 use crate::error::{Result, StreamsError};
-use crate::put::{Incoming, put};
+use crate::put::{Incoming, Outcome, put};
 use crate::service::StreamsService;
 
-pub async fn handle(
-    svc: Arc<StreamsService>,
-    ctx: RequestContext,
-    input: PutRecordInput,
-) -> Result<PutRecordOutput> {
+pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRecordInput) -> Result<PutRecordOutput> {
     if let Some(seq) = &input.sequence_number_for_ordering
         && SequenceNumber::parse(seq).is_none()
     {
@@ -24,16 +20,15 @@ pub async fn handle(
             key.name, key.account
         )));
     }
-    let record = Incoming {
-        partition_key: input.partition_key,
-        explicit_hash_key: input.explicit_hash_key,
-        data: input.data.0,
-    };
-    let mut placed = put(&svc, &ctx, &input.stream, vec![record]).await?;
-    let p = placed.pop().expect("one record in, one out");
-    Ok(PutRecordOutput {
-        shard_id: p.shard_id,
-        sequence_number: p.sequence_number,
-        encryption_type: None,
-    })
+    let record =
+        Incoming { partition_key: input.partition_key, explicit_hash_key: input.explicit_hash_key, data: input.data.0 };
+    let (key, mut outcomes) = put(&svc, &ctx, &input.stream, vec![record]).await?;
+    match outcomes.pop().expect("one record in, one out") {
+        Outcome::Placed { shard_id, sequence_number } => {
+            Ok(PutRecordOutput { shard_id, sequence_number, encryption_type: None })
+        }
+        Outcome::Throttled { shard_id } => {
+            Err(StreamsError::Throughput { shard: shard_id, name: key.name, account: key.account })
+        }
+    }
 }

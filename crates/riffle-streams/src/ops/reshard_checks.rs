@@ -27,11 +27,7 @@ pub fn open_shard<'a>(s: &'a StreamRecord, given: &str) -> Result<&'a ShardRecor
     };
     let index = resolve_shard_id(given).ok_or_else(|| missing(given))?;
     let id = ShardId(index).to_string();
-    let shard = s
-        .shards
-        .iter()
-        .find(|x| x.index == index)
-        .ok_or_else(|| missing(&id))?;
+    let shard = s.shards.iter().find(|x| x.index == index).ok_or_else(|| missing(&id))?;
     if !shard.is_open() {
         return Err(StreamsError::InvalidArgument(format!(
             "Shard {id} in stream {} under account {} has already been merged or split, and thus is not eligible for merging or splitting.",

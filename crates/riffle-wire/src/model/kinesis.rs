@@ -62,83 +62,31 @@ const STREAM_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
 const STREAM_NAME: Member = Member::new(
     "StreamName",
     Ty::Str,
-    &[
-        NotNullUnless("StreamARN"),
-        Pattern(NAME_PATTERN, patterns::name),
-        LenMin(1),
-        LenMax(128),
-    ],
+    &[NotNullUnless("StreamARN"), Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)],
 );
-const STREAM_NAME_REQUIRED: Member = Member::new(
-    "StreamName",
-    Ty::Str,
-    &[
-        NotNull,
-        Pattern(NAME_PATTERN, patterns::name),
-        LenMin(1),
-        LenMax(128),
-    ],
-);
-const STREAM_NAME_OPTIONAL: Member = Member::new(
-    "StreamName",
-    Ty::Str,
-    &[
-        Pattern(NAME_PATTERN, patterns::name),
-        LenMin(1),
-        LenMax(128),
-    ],
-);
-const STREAM_ARN: Member = Member::new(
-    "StreamARN",
-    Ty::Str,
-    &[
-        Pattern(STREAM_ARN_PATTERN, patterns::stream_arn),
-        LenMin(1),
-        LenMax(2048),
-    ],
-);
+const STREAM_NAME_REQUIRED: Member =
+    Member::new("StreamName", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
+const STREAM_NAME_OPTIONAL: Member =
+    Member::new("StreamName", Ty::Str, &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
+const STREAM_ARN: Member =
+    Member::new("StreamARN", Ty::Str, &[Pattern(STREAM_ARN_PATTERN, patterns::stream_arn), LenMin(1), LenMax(2048)]);
 const STREAM_ID: Member = Member::new(
     "StreamId",
     Ty::Str,
-    &[
-        Pattern("[a-z0-9]{20}-[a-z0-9]{3}", patterns::stream_id),
-        LenMin(1),
-        LenMax(24),
-    ],
+    &[Pattern("[a-z0-9]{20}-[a-z0-9]{3}", patterns::stream_id), LenMin(1), LenMax(24)],
 );
 const RESOURCE_ARN: Member = Member::new(
     "ResourceARN",
     Ty::Str,
-    &[
-        NotNull,
-        Pattern(
-            "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+",
-            patterns::resource_arn,
-        ),
-        LenMin(1),
-        LenMax(2048),
-    ],
+    &[NotNull, Pattern("arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+", patterns::resource_arn), LenMin(1), LenMax(2048)],
 );
-const SHARD_ID_RULES: &[crate::schema::Rule] = &[
-    Pattern(NAME_PATTERN, patterns::shard_id),
-    LenMin(1),
-    LenMax(128),
-];
-const TAGS_RULES: &[crate::schema::Rule] = &[
-    NotNull,
-    LenMin(1),
-    LenMax(200),
-    MapKeysLen(1, 128),
-    MapValuesLen(0, 256),
-];
+const SHARD_ID_RULES: &[crate::schema::Rule] = &[Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)];
+const TAGS_RULES: &[crate::schema::Rule] = &[NotNull, LenMin(1), LenMax(200), MapKeysLen(1, 128), MapValuesLen(0, 256)];
 const TAG_KEYS_RULES: &[crate::schema::Rule] = &[NotNull, LenMin(1), LenMax(50), ItemsLen(1, 128)];
 const TAG_MAP: Ty = Ty::Map(&Ty::Str);
 const TAG_KEYS: Ty = Ty::List(&Ty::Str, "");
-const STREAM_MODE_DETAILS: Ty = Ty::Struct(&[Member::new(
-    "StreamMode",
-    Ty::Str,
-    &[NotNull, Enum(&["PROVISIONED", "ON_DEMAND"])],
-)]);
+const STREAM_MODE_DETAILS: Ty =
+    Ty::Struct(&[Member::new("StreamMode", Ty::Str, &[NotNull, Enum(&["PROVISIONED", "ON_DEMAND"])])]);
 
 /// Declares an operation type bound to its member table and shapes.
 macro_rules! operation {
@@ -186,16 +134,7 @@ operation!(
         Member::new("ShardCount", Ty::Int, &[Min(1)]),
         STREAM_NAME_REQUIRED,
         Member::new("StreamModeDetails", STREAM_MODE_DETAILS, &[]),
-        Member::new(
-            "Tags",
-            TAG_MAP,
-            &[
-                LenMin(1),
-                LenMax(200),
-                MapKeysLen(1, 128),
-                MapValuesLen(0, 256)
-            ]
-        ),
+        Member::new("Tags", TAG_MAP, &[LenMin(1), LenMax(200), MapKeysLen(1, 128), MapValuesLen(0, 256)]),
         Member::new("WarmThroughputMiBps", Ty::Int, &[Min(0)]),
         Member::new("MaxRecordSizeInKiB", Ty::Int, &[Min(1024), Max(10240)]),
     ],
@@ -220,12 +159,7 @@ operation!(
     DeleteStream,
     DeleteStreamInput,
     Empty,
-    &[
-        STREAM_NAME,
-        Member::new("EnforceConsumerDeletion", Ty::Bool, &[]),
-        STREAM_ARN,
-        STREAM_ID,
-    ],
+    &[STREAM_NAME, Member::new("EnforceConsumerDeletion", Ty::Bool, &[]), STREAM_ARN, STREAM_ID,],
     true
 );
 
@@ -319,12 +253,7 @@ pub struct DescribeStreamOutput {
 }
 
 // ---- DescribeStreamSummary ----
-operation!(
-    DescribeStreamSummary,
-    StreamOnlyInput,
-    DescribeStreamSummaryOutput,
-    &[STREAM_NAME, STREAM_ARN, STREAM_ID]
-);
+operation!(DescribeStreamSummary, StreamOnlyInput, DescribeStreamSummaryOutput, &[STREAM_NAME, STREAM_ARN, STREAM_ID]);
 
 /// The input of operations that only name a stream.
 #[derive(Debug, Deserialize)]
@@ -369,11 +298,7 @@ operation!(
         Member::new(
             "ExclusiveStartStreamName",
             Ty::Str,
-            &[
-                Pattern(NAME_PATTERN, patterns::name),
-                LenMin(1),
-                LenMax(128)
-            ]
+            &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]
         ),
         Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
     ]
@@ -488,17 +413,9 @@ operation!(
     PutRecordInput,
     PutRecordOutput,
     &[
-        Member::new(
-            "SequenceNumberForOrdering",
-            Ty::Str,
-            &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]
-        ),
+        Member::new("SequenceNumberForOrdering", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
         Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-        Member::new(
-            "ExplicitHashKey",
-            Ty::Str,
-            &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
-        ),
+        Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
         Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
         STREAM_NAME,
         STREAM_ARN,
@@ -540,11 +457,7 @@ operation!(
             Ty::List(
                 &Ty::Struct(&[
                     Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-                    Member::new(
-                        "ExplicitHashKey",
-                        Ty::Str,
-                        &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
-                    ),
+                    Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
                     Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
                 ]),
                 "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry"
@@ -596,39 +509,17 @@ pub struct PutRecordsOutput {
 }
 
 // ---- GetShardIterator ----
-pub const ITERATOR_TYPES: &[&str] = &[
-    "AFTER_SEQUENCE_NUMBER",
-    "LATEST",
-    "AT_TIMESTAMP",
-    "AT_SEQUENCE_NUMBER",
-    "TRIM_HORIZON",
-];
+pub const ITERATOR_TYPES: &[&str] =
+    &["AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"];
 
 operation!(
     GetShardIterator,
     GetShardIteratorInput,
     GetShardIteratorOutput,
     &[
-        Member::new(
-            "ShardId",
-            Ty::Str,
-            &[
-                NotNull,
-                Pattern(NAME_PATTERN, patterns::shard_id),
-                LenMin(1),
-                LenMax(128)
-            ]
-        ),
-        Member::new(
-            "ShardIteratorType",
-            Ty::Str,
-            &[NotNull, Enum(ITERATOR_TYPES)]
-        ),
-        Member::new(
-            "StartingSequenceNumber",
-            Ty::Str,
-            &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]
-        ),
+        Member::new("ShardId", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)]),
+        Member::new("ShardIteratorType", Ty::Str, &[NotNull, Enum(ITERATOR_TYPES)]),
+        Member::new("StartingSequenceNumber", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
         STREAM_NAME,
         Member::new("Timestamp", Ty::Timestamp, &[]),
         STREAM_ARN,
@@ -709,26 +600,10 @@ pub struct GetRecordsOutput {
 }
 
 // ---- Retention ----
-const RETENTION_MEMBERS: &[Member] = &[
-    Member::new("RetentionPeriodHours", Ty::Int, &[NotNull, Min(1)]),
-    STREAM_NAME,
-    STREAM_ARN,
-    STREAM_ID,
-];
-operation!(
-    IncreaseStreamRetentionPeriod,
-    RetentionInput,
-    Empty,
-    RETENTION_MEMBERS,
-    true
-);
-operation!(
-    DecreaseStreamRetentionPeriod,
-    RetentionInput,
-    Empty,
-    RETENTION_MEMBERS,
-    true
-);
+const RETENTION_MEMBERS: &[Member] =
+    &[Member::new("RetentionPeriodHours", Ty::Int, &[NotNull, Min(1)]), STREAM_NAME, STREAM_ARN, STREAM_ID];
+operation!(IncreaseStreamRetentionPeriod, RetentionInput, Empty, RETENTION_MEMBERS, true);
+operation!(DecreaseStreamRetentionPeriod, RetentionInput, Empty, RETENTION_MEMBERS, true);
 
 #[derive(Debug, Deserialize)]
 pub struct RetentionInput {
@@ -743,12 +618,7 @@ operation!(
     AddTagsToStream,
     AddTagsInput,
     Empty,
-    &[
-        Member::new("Tags", TAG_MAP, TAGS_RULES),
-        STREAM_NAME,
-        STREAM_ARN,
-        STREAM_ID,
-    ],
+    &[Member::new("Tags", TAG_MAP, TAGS_RULES), STREAM_NAME, STREAM_ARN, STREAM_ID,],
     true
 );
 
@@ -764,12 +634,7 @@ operation!(
     RemoveTagsFromStream,
     RemoveTagsInput,
     Empty,
-    &[
-        Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES),
-        STREAM_NAME,
-        STREAM_ARN,
-        STREAM_ID,
-    ],
+    &[Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES), STREAM_NAME, STREAM_ARN, STREAM_ID,],
     true
 );
 
@@ -818,13 +683,7 @@ pub struct ListTagsForStreamOutput {
     pub has_more_tags: bool,
 }
 
-operation!(
-    TagResource,
-    TagResourceInput,
-    Empty,
-    &[Member::new("Tags", TAG_MAP, TAGS_RULES), RESOURCE_ARN],
-    true
-);
+operation!(TagResource, TagResourceInput, Empty, &[Member::new("Tags", TAG_MAP, TAGS_RULES), RESOURCE_ARN], true);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -838,10 +697,7 @@ operation!(
     UntagResource,
     UntagResourceInput,
     Empty,
-    &[
-        Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES),
-        RESOURCE_ARN
-    ],
+    &[Member::new("TagKeys", TAG_KEYS, TAG_KEYS_RULES), RESOURCE_ARN],
     true
 );
 
@@ -853,12 +709,7 @@ pub struct UntagResourceInput {
     pub resource_arn: String,
 }
 
-operation!(
-    ListTagsForResource,
-    ListTagsForResourceInput,
-    ListTagsForResourceOutput,
-    &[RESOURCE_ARN]
-);
+operation!(ListTagsForResource, ListTagsForResourceInput, ListTagsForResourceOutput, &[RESOURCE_ARN]);
 
 #[derive(Debug, Deserialize)]
 pub struct ListTagsForResourceInput {
@@ -932,8 +783,9 @@ mod tests {
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::from),
             any::<i64>().prop_map(serde_json::Value::from),
-            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
-                .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+            any::<f64>().prop_map(
+                |f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            ),
             "[a-zA-Z0-9+/=_.:-]{0,40}".prop_map(serde_json::Value::from),
         ];
         let value = leaf.prop_recursive(3, 24, 4, |inner| {
@@ -966,9 +818,8 @@ mod tests {
             "StreamModeDetails",
             "ResourceARN",
         ]);
-        prop::collection::vec((names, value), 0..6).prop_map(|kv| {
-            serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-        })
+        prop::collection::vec((names, value), 0..6)
+            .prop_map(|kv| serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
     }
 
     proptest! {
@@ -995,23 +846,15 @@ mod tests {
 }
 
 // ---- Resharding ----
-const SHARD_ID_REQUIRED: &[crate::schema::Rule] = &[
-    NotNull,
-    Pattern(NAME_PATTERN, patterns::shard_id),
-    LenMin(1),
-    LenMax(128),
-];
+const SHARD_ID_REQUIRED: &[crate::schema::Rule] =
+    &[NotNull, Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)];
 
 operation!(
     SplitShard,
     SplitShardInput,
     Empty,
     &[
-        Member::new(
-            "NewStartingHashKey",
-            Ty::Str,
-            &[NotNull, Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]
-        ),
+        Member::new("NewStartingHashKey", Ty::Str, &[NotNull, Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
         Member::new("ShardToSplit", Ty::Str, SHARD_ID_REQUIRED),
         STREAM_NAME,
         STREAM_ARN,
@@ -1059,11 +902,7 @@ operation!(
     UpdateShardCountInput,
     UpdateShardCountOutput,
     &[
-        Member::new(
-            "ScalingType",
-            Ty::Str,
-            &[NotNull, Enum(&["UNIFORM_SCALING"])]
-        ),
+        Member::new("ScalingType", Ty::Str, &[NotNull, Enum(&["UNIFORM_SCALING"])]),
         STREAM_NAME,
         Member::new("TargetShardCount", Ty::Int, &[NotNull, Min(1)]),
         STREAM_ARN,
