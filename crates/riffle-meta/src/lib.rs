@@ -132,6 +132,9 @@ pub struct StreamRecord {
     /// When UpdateShardCount ran (epoch ms), for AWS's limit of ten per rolling 24 hours.
     #[serde(default)]
     pub scalings_ms: Vec<i64>,
+    /// Warm throughput of an ON_DEMAND stream (MiB/s), when set.
+    #[serde(default)]
+    pub warm_throughput_mibps: Option<u32>,
 }
 
 fn default_max_record_kib() -> u32 {
@@ -250,6 +253,7 @@ mod tests {
             max_record_size_kib: 1024,
             transition_until_ms: None,
             scalings_ms: vec![],
+            warm_throughput_mibps: None,
         }
     }
 

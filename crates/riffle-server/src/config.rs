@@ -85,6 +85,12 @@ pub struct ServeArgs {
     /// Per-shard read limit in bytes/s [default: 2097152]
     #[arg(long, env = "RIFFLE_SHARD_READ_BYTES_PER_SEC")]
     pub shard_read_bytes_per_sec: Option<f64>,
+    /// How often ON_DEMAND streams check their shards' write rates, in ms [default: 10000]
+    #[arg(long, env = "RIFFLE_ON_DEMAND_CHECK_MS")]
+    pub on_demand_check_ms: Option<u64>,
+    /// Fraction of the per-shard write limit above which an ON_DEMAND shard splits [default: 0.5]
+    #[arg(long, env = "RIFFLE_ON_DEMAND_SPLIT_THRESHOLD")]
+    pub on_demand_split_threshold: Option<f64>,
     /// Testing aid: shift the server's clock by this many milliseconds.
     #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
     pub clock_offset_ms: Option<i64>,
@@ -117,6 +123,8 @@ struct FileConfig {
     shard_write_records_per_sec: Option<f64>,
     shard_read_calls_per_sec: Option<f64>,
     shard_read_bytes_per_sec: Option<f64>,
+    on_demand_check_ms: Option<u64>,
+    on_demand_split_threshold: Option<f64>,
 }
 
 /// Resolved settings of `riffle serve`.
@@ -133,6 +141,7 @@ pub struct ServeConfig {
     pub update_delay: Duration,
     pub shard_limit: u32,
     pub limits: riffle_streams::limits::LimitsConfig,
+    pub autoscale: riffle_streams::autoscale::AutoscaleConfig,
     pub clock_offset_ms: i64,
 }
 
@@ -186,6 +195,19 @@ impl ServeArgs {
                         self.shard_read_bytes_per_sec.or(file.shard_read_bytes_per_sec),
                         d.shard_read_bytes_per_sec,
                     )?,
+                }
+            },
+            autoscale: {
+                let threshold = self.on_demand_split_threshold.or(file.on_demand_split_threshold).unwrap_or(0.5);
+                anyhow::ensure!(
+                    threshold > 0.0 && threshold.is_finite(),
+                    "--on-demand-split-threshold must be positive"
+                );
+                riffle_streams::autoscale::AutoscaleConfig {
+                    check_interval: Duration::from_millis(
+                        self.on_demand_check_ms.or(file.on_demand_check_ms).unwrap_or(10_000).max(10),
+                    ),
+                    split_threshold: threshold,
                 }
             },
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),

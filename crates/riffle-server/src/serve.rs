@@ -33,6 +33,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             update_delay: cfg.update_delay,
             shard_limit: cfg.shard_limit,
             limits: cfg.limits.clone(),
+            autoscale: cfg.autoscale.clone(),
             ..Default::default()
         },
         clock,
@@ -40,6 +41,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         log,
     )?;
     streams.spawn_background();
+    streams.spawn_autoscaler();
     let edge = Arc::new(Edge {
         streams: streams.clone(),
         router: StreamsService::router(),

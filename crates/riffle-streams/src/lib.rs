@@ -6,6 +6,7 @@
 //! - [`shard_map`]: hash-key routing and the shapes of shards.
 //! - [`token`]: sealed shard iterators and pagination tokens.
 
+pub mod autoscale;
 pub mod error;
 pub mod limits;
 pub mod ops;

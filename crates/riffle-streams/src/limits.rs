@@ -141,6 +141,9 @@ pub struct Limits {
     config: LimitsConfig,
     clock: Arc<dyn Clock>,
     shards: Mutex<HashMap<ShardKey, ShardBuckets>>,
+    /// Bytes and records written per shard since the last [`Limits::take_write_window`],
+    /// measured whether or not limits are enforced (ON_DEMAND scaling reads it).
+    written: Mutex<(i64, HashMap<ShardKey, (u64, u64)>)>,
     control: Mutex<HashMap<(String, &'static str, String), TokenBucket>>,
 }
 
@@ -150,7 +153,14 @@ pub struct Throttled;
 
 impl Limits {
     pub fn new(config: LimitsConfig, clock: Arc<dyn Clock>) -> Self {
-        Limits { config, clock, shards: Mutex::new(HashMap::new()), control: Mutex::new(HashMap::new()) }
+        let now = clock.now_ms();
+        Limits {
+            config,
+            clock,
+            shards: Mutex::new(HashMap::new()),
+            written: Mutex::new((now, HashMap::new())),
+            control: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -168,6 +178,29 @@ impl Limits {
     /// Admits records to shards in order: `records` is (shard, bytes incl. partition key).
     /// Returns, per record, whether it may be written; refused records take no capacity.
     pub fn admit_writes(&self, records: &[(ShardKey, usize)]) -> Vec<bool> {
+        let admitted = self.enforce_writes(records);
+        let mut written = self.written.lock().expect("limits lock");
+        for ((key, bytes), ok) in records.iter().zip(&admitted) {
+            if *ok {
+                let w = written.1.entry(*key).or_default();
+                w.0 += *bytes as u64;
+                w.1 += 1;
+            }
+        }
+        admitted
+    }
+
+    /// Per-shard write rates (bytes/s, records/s) since the previous call, and the config.
+    pub fn take_write_window(&self) -> (HashMap<ShardKey, (f64, f64)>, &LimitsConfig) {
+        let now = self.clock.now_ms();
+        let mut written = self.written.lock().expect("limits lock");
+        let secs = ((now - written.0).max(1) as f64) / 1000.0;
+        let rates = written.1.drain().map(|(k, (b, r))| (k, (b as f64 / secs, r as f64 / secs))).collect();
+        written.0 = now;
+        (rates, &self.config)
+    }
+
+    fn enforce_writes(&self, records: &[(ShardKey, usize)]) -> Vec<bool> {
         if !self.config.enabled {
             return vec![true; records.len()];
         }
@@ -232,6 +265,7 @@ impl Limits {
     /// Forgets a deleted stream's shard buckets.
     pub fn forget_stream(&self, stream: u64) {
         self.shards.lock().expect("limits lock").retain(|k, _| k.stream != stream);
+        self.written.lock().expect("limits lock").1.retain(|k, _| k.stream != stream);
     }
 }
 
@@ -306,6 +340,18 @@ mod tests {
         assert!(l.admit_control("a", "PutRecord", None).is_ok(), "data-plane ops are not control-plane limited");
         clock.advance(200);
         assert!(l.admit_control("a", "CreateStream", None).is_ok());
+    }
+
+    #[test]
+    fn write_rates_are_measured_even_with_limits_off() {
+        let clock = Arc::new(ManualClock::new(0));
+        let l = Limits::new(LimitsConfig::off(), clock.clone());
+        l.admit_writes(&vec![(K, 100); 50]);
+        clock.advance(500);
+        let (rates, _) = l.take_write_window();
+        assert_eq!(rates[&K], (10_000.0, 100.0));
+        clock.advance(1000);
+        assert!(l.take_write_window().0.is_empty(), "the window restarts");
     }
 
     #[test]

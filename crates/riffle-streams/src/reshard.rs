@@ -150,6 +150,7 @@ mod tests {
             max_record_size_kib: 1024,
             transition_until_ms: None,
             scalings_ms: vec![],
+            warm_throughput_mibps: None,
         }
     }
 

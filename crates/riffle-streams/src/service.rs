@@ -35,6 +35,8 @@ pub struct StreamsConfig {
     pub retention_interval: Duration,
     /// Throughput limits.
     pub limits: LimitsConfig,
+    /// ON_DEMAND scaling policy.
+    pub autoscale: crate::autoscale::AutoscaleConfig,
 }
 
 impl Default for StreamsConfig {
@@ -47,6 +49,7 @@ impl Default for StreamsConfig {
             on_demand_stream_limit: 50,
             retention_interval: Duration::from_secs(60),
             limits: LimitsConfig::default(),
+            autoscale: Default::default(),
         }
     }
 }
@@ -338,6 +341,19 @@ impl StreamsService {
                 None => format!("Rate exceeded for account {}.", ctx.account),
             })
         })
+    }
+
+    /// Starts the ON_DEMAND scaling loop.
+    pub fn spawn_autoscaler(self: &Arc<Self>) {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(svc.config.autoscale.check_interval);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                crate::autoscale::check(&svc).await;
+            }
+        });
     }
 
     /// Closes the log, waiting for queued writes.

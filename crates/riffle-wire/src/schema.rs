@@ -56,6 +56,8 @@ pub enum Rule {
     MapValuesLen(usize, usize),
     /// Lengths of each string item of a list.
     ItemsLen(usize, usize),
+    /// Allowed values of each string item of a list, in the order AWS prints them.
+    ItemsEnum(&'static [&'static str]),
 }
 
 /// One member of a structure.
@@ -322,6 +324,18 @@ fn validate_member(m: &Member, v: Option<&Value>, required: bool, path: &str, er
                         Some(v),
                         format!(
                             "Map value must satisfy constraint: [Member must have length less than or equal to {max}, Member must have length greater than or equal to {min}]"
+                        ),
+                    );
+                }
+            }
+            Rule::ItemsEnum(values) => {
+                let bad = |x: &Value| x.as_str().is_some_and(|s| !values.contains(&s));
+                if v.as_array().is_some_and(|a| a.iter().any(bad)) {
+                    fail(
+                        Some(v),
+                        format!(
+                            "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                            values.join(", ")
                         ),
                     );
                 }

@@ -84,6 +84,7 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Create
             max_record_size_kib: input.max_record_size_in_kib.unwrap_or(1024),
             transition_until_ms: (!delay.is_zero()).then(|| now + delay.as_millis() as i64),
             scalings_ms: Vec::new(),
+            warm_throughput_mibps: input.warm_throughput_mibps.filter(|_| mode == StreamMode::OnDemand),
         };
         svc.meta.put_stream(&record)?;
         catalog.insert(key.clone(), record);

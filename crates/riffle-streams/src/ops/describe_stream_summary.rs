@@ -6,6 +6,7 @@ use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{
     DescribeStreamSummaryOutput, EnhancedMetrics, StreamDescriptionSummary, StreamModeDetails, StreamOnlyInput,
+    WarmThroughput,
 };
 use riffle_wire::types::Timestamp;
 
@@ -18,6 +19,8 @@ pub async fn handle(
     input: StreamOnlyInput,
 ) -> Result<DescribeStreamSummaryOutput> {
     let key = svc.stream_key(&ctx, &input.stream)?;
+    let committed =
+        super::account_settings::active(&super::account_settings::load(&svc, &key.account, &key.region)?, svc.now_ms());
     svc.read_stream(&key, |s| {
         Ok(DescribeStreamSummaryOutput {
             stream_description_summary: StreamDescriptionSummary {
@@ -33,6 +36,10 @@ pub async fn handle(
                 open_shard_count: s.open_shards().count() as u32,
                 consumer_count: 0,
                 max_record_size_in_kib: s.max_record_size_kib,
+                warm_throughput: (committed && s.mode == riffle_meta::StreamMode::OnDemand).then(|| WarmThroughput {
+                    target_mibps: s.warm_throughput_mibps.unwrap_or(0),
+                    current_mibps: s.warm_throughput_mibps.unwrap_or(0),
+                }),
             },
         })
     })

@@ -5,13 +5,17 @@ use riffle_wire::model::kinesis::{self as m, ALL_OPERATIONS, TARGET_PREFIX};
 
 use crate::service::StreamsService;
 
+pub(crate) mod account_settings;
 pub mod add_tags_to_stream;
 pub mod create_stream;
 pub mod decrease_stream_retention_period;
 pub mod delete_stream;
+pub mod describe_account_settings;
 pub mod describe_limits;
 pub mod describe_stream;
 pub mod describe_stream_summary;
+pub mod disable_enhanced_monitoring;
+pub mod enable_enhanced_monitoring;
 pub mod get_records;
 pub mod get_shard_iterator;
 pub mod increase_stream_retention_period;
@@ -20,6 +24,7 @@ pub mod list_streams;
 pub mod list_tags_for_resource;
 pub mod list_tags_for_stream;
 pub mod merge_shards;
+pub(crate) mod monitoring;
 pub mod put_record;
 pub mod put_records;
 pub mod remove_tags_from_stream;
@@ -27,7 +32,11 @@ mod reshard_checks;
 pub mod split_shard;
 pub mod tag_resource;
 pub mod untag_resource;
+pub mod update_account_settings;
+pub mod update_max_record_size;
 pub mod update_shard_count;
+pub mod update_stream_mode;
+pub mod update_stream_warm_throughput;
 
 /// The Data Streams router: every built operation, and the rest declared as not built.
 pub fn router() -> Router<StreamsService> {
@@ -53,7 +62,14 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::UntagResource, _, _, _>(untag_resource::handle)
         .route::<m::SplitShard, _, _, _>(split_shard::handle)
         .route::<m::MergeShards, _, _, _>(merge_shards::handle)
-        .route::<m::UpdateShardCount, _, _, _>(update_shard_count::handle);
+        .route::<m::UpdateShardCount, _, _, _>(update_shard_count::handle)
+        .route::<m::EnableEnhancedMonitoring, _, _, _>(enable_enhanced_monitoring::handle)
+        .route::<m::DisableEnhancedMonitoring, _, _, _>(disable_enhanced_monitoring::handle)
+        .route::<m::UpdateMaxRecordSize, _, _, _>(update_max_record_size::handle)
+        .route::<m::UpdateStreamMode, _, _, _>(update_stream_mode::handle)
+        .route::<m::UpdateStreamWarmThroughput, _, _, _>(update_stream_warm_throughput::handle)
+        .route::<m::DescribeAccountSettings, _, _, _>(describe_account_settings::handle)
+        .route::<m::UpdateAccountSettings, _, _, _>(update_account_settings::handle);
     let r = r.guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body));
     let built = r.operations();
     let not_built: Vec<&'static str> = ALL_OPERATIONS.iter().copied().filter(|o| !built.contains(o)).collect();

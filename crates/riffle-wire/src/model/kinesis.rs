@@ -280,6 +280,8 @@ pub struct StreamDescriptionSummary {
     pub consumer_count: u32,
     #[serde(rename = "MaxRecordSizeInKiB")]
     pub max_record_size_in_kib: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warm_throughput: Option<WarmThroughput>,
 }
 
 #[derive(Debug, Serialize)]
@@ -769,6 +771,16 @@ pub fn fuzz_all_operations(codec: crate::Codec, body: &[u8]) {
     one::<RemoveTagsFromStream>(&v);
     one::<TagResource>(&v);
     one::<UntagResource>(&v);
+    one::<SplitShard>(&v);
+    one::<MergeShards>(&v);
+    one::<UpdateShardCount>(&v);
+    one::<EnableEnhancedMonitoring>(&v);
+    one::<DisableEnhancedMonitoring>(&v);
+    one::<UpdateMaxRecordSize>(&v);
+    one::<UpdateStreamMode>(&v);
+    one::<UpdateStreamWarmThroughput>(&v);
+    one::<DescribeAccountSettings>(&v);
+    one::<UpdateAccountSettings>(&v);
 }
 
 #[cfg(test)]
@@ -928,4 +940,165 @@ pub struct UpdateShardCountOutput {
     pub target_shard_count: u32,
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+}
+
+// ---- Enhanced monitoring ----
+pub const METRICS: &[&str] = &[
+    "IncomingBytes",
+    "IncomingRecords",
+    "OutgoingBytes",
+    "OutgoingRecords",
+    "WriteProvisionedThroughputExceeded",
+    "ReadProvisionedThroughputExceeded",
+    "IteratorAgeMilliseconds",
+    "ALL",
+];
+
+const MONITORING_MEMBERS: &[Member] = &[
+    STREAM_NAME,
+    Member::new("ShardLevelMetrics", Ty::List(&Ty::Str, ""), &[NotNull, LenMin(1), LenMax(7), ItemsEnum(METRICS)]),
+    STREAM_ARN,
+    STREAM_ID,
+];
+operation!(EnableEnhancedMonitoring, MonitoringInput, MonitoringOutput, MONITORING_MEMBERS);
+operation!(DisableEnhancedMonitoring, MonitoringInput, MonitoringOutput, MONITORING_MEMBERS);
+
+#[derive(Debug, Deserialize)]
+pub struct MonitoringInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "ShardLevelMetrics")]
+    pub shard_level_metrics: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MonitoringOutput {
+    pub stream_name: String,
+    pub current_shard_level_metrics: Vec<String>,
+    pub desired_shard_level_metrics: Vec<String>,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+}
+
+// ---- UpdateMaxRecordSize ----
+operation!(
+    UpdateMaxRecordSize,
+    UpdateMaxRecordSizeInput,
+    Empty,
+    &[STREAM_ARN, STREAM_ID, Member::new("MaxRecordSizeInKiB", Ty::Int, &[NotNull, Min(1024), Max(10240)]),],
+    true
+);
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateMaxRecordSizeInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "MaxRecordSizeInKiB")]
+    pub max_record_size_in_kib: u32,
+}
+
+// ---- UpdateStreamMode ----
+operation!(
+    UpdateStreamMode,
+    UpdateStreamModeInput,
+    Empty,
+    &[
+        Member::new(
+            "StreamARN",
+            Ty::Str,
+            &[NotNull, Pattern(STREAM_ARN_PATTERN, patterns::stream_arn), LenMin(1), LenMax(2048)]
+        ),
+        STREAM_ID,
+        Member::new("StreamModeDetails", STREAM_MODE_DETAILS, &[NotNull]),
+        Member::new("WarmThroughputMiBps", Ty::Int, &[Min(0)]),
+    ],
+    true
+);
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateStreamModeInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "StreamModeDetails")]
+    pub stream_mode_details: StreamModeDetails,
+    #[serde(rename = "WarmThroughputMiBps")]
+    pub warm_throughput_mibps: Option<u32>,
+}
+
+// ---- UpdateStreamWarmThroughput ----
+operation!(
+    UpdateStreamWarmThroughput,
+    UpdateStreamWarmThroughputInput,
+    UpdateStreamWarmThroughputOutput,
+    &[STREAM_ARN, STREAM_NAME, STREAM_ID, Member::new("WarmThroughputMiBps", Ty::Int, &[NotNull, Min(0)]),]
+);
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateStreamWarmThroughputInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "WarmThroughputMiBps")]
+    pub warm_throughput_mibps: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WarmThroughput {
+    #[serde(rename = "TargetMiBps")]
+    pub target_mibps: u32,
+    #[serde(rename = "CurrentMiBps")]
+    pub current_mibps: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateStreamWarmThroughputOutput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    pub stream_name: String,
+    pub warm_throughput: WarmThroughput,
+}
+
+// ---- Account settings ----
+operation!(DescribeAccountSettings, NoInput, AccountSettingsOutput, &[]);
+operation!(
+    UpdateAccountSettings,
+    UpdateAccountSettingsInput,
+    AccountSettingsOutput,
+    &[Member::new(
+        "MinimumThroughputBillingCommitment",
+        Ty::Struct(&[Member::new("Status", Ty::Str, &[NotNull, Enum(&["ENABLED", "DISABLED"])])]),
+        &[NotNull],
+    )]
+);
+
+#[derive(Debug, Deserialize)]
+pub struct CommitmentInput {
+    #[serde(rename = "Status")]
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateAccountSettingsInput {
+    #[serde(rename = "MinimumThroughputBillingCommitment")]
+    pub minimum_throughput_billing_commitment: CommitmentInput,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CommitmentOutput {
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest_allowed_end_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountSettingsOutput {
+    pub minimum_throughput_billing_commitment: CommitmentOutput,
 }
