@@ -136,6 +136,9 @@ impl ShardBuckets {
     }
 }
 
+/// When the current measuring window started, and (bytes, records) per shard in it.
+type WriteWindow = (i64, HashMap<ShardKey, (u64, u64)>);
+
 /// All buckets of a server.
 pub struct Limits {
     config: LimitsConfig,
@@ -143,7 +146,7 @@ pub struct Limits {
     shards: Mutex<HashMap<ShardKey, ShardBuckets>>,
     /// Bytes and records written per shard since the last [`Limits::take_write_window`],
     /// measured whether or not limits are enforced (ON_DEMAND scaling reads it).
-    written: Mutex<(i64, HashMap<ShardKey, (u64, u64)>)>,
+    written: Mutex<WriteWindow>,
     control: Mutex<HashMap<(String, &'static str, String), TokenBucket>>,
 }
 
