@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! entry  := magic:u32 body_len:u32 crc32:u32 body            (little-endian; crc32 = IEEE over body)
-//! body   := 0x01 batch | 0x02 checkpoint
+//! body   := 0x01 batch | 0x02 checkpoint | 0x03 labelled batch
 //! batch  := stream:u64 shard:u32 first_counter:u64 arrival_ms:i64 count:u32 record*count
+//! labelled batch := the batch fields, with label_len:u16 label:[u8] between count and the
+//!           records; the label is opaque to the log (the streams layer names the key that
+//!           encrypted the records' data)
 //! record := pk_len:u16 pk:[u8] data_len:u32 data:[u8]
 //! checkpoint := n:u32 (stream:u64 shard:u32 next_counter:u64 last_arrival_ms:i64)*n
 //! ```
@@ -17,6 +20,7 @@ pub const MAX_BODY: u32 = 64 << 20;
 
 pub const KIND_BATCH: u8 = 1;
 pub const KIND_CHECKPOINT: u8 = 2;
+pub const KIND_LABELLED_BATCH: u8 = 3;
 
 /// The fixed part of a batch body after the kind byte.
 pub const BATCH_FIXED: usize = 8 + 4 + 8 + 8 + 4;
@@ -70,13 +74,18 @@ pub fn finish_entry(buf: &mut [u8], start: usize) {
     h.put_u32_le(crc);
 }
 
-pub fn put_batch_header(buf: &mut Vec<u8>, h: &BatchHeader) {
-    buf.put_u8(KIND_BATCH);
+/// Writes a batch's fixed fields, and its label (at most 65,535 bytes) if it has one.
+pub fn put_batch_header(buf: &mut Vec<u8>, h: &BatchHeader, label: Option<&[u8]>) {
+    buf.put_u8(if label.is_some() { KIND_LABELLED_BATCH } else { KIND_BATCH });
     buf.put_u64_le(h.key.stream);
     buf.put_u32_le(h.key.shard);
     buf.put_u64_le(h.first_counter);
     buf.put_i64_le(h.arrival_ms);
     buf.put_u32_le(h.count);
+    if let Some(label) = label {
+        buf.put_u16_le(label.len() as u16);
+        buf.extend_from_slice(label);
+    }
 }
 
 pub fn put_record(buf: &mut Vec<u8>, partition_key: &[u8], data: &[u8]) {
@@ -142,7 +151,7 @@ fn decode_body(mut body: &[u8]) -> Result<Entry, Invalid> {
     };
     need(body, 1)?;
     match body.get_u8() {
-        KIND_BATCH => {
+        kind @ (KIND_BATCH | KIND_LABELLED_BATCH) => {
             need(body, BATCH_FIXED)?;
             let h = BatchHeader {
                 key: ShardKey { stream: body.get_u64_le(), shard: body.get_u32_le() },
@@ -150,6 +159,12 @@ fn decode_body(mut body: &[u8]) -> Result<Entry, Invalid> {
                 arrival_ms: body.get_i64_le(),
                 count: body.get_u32_le(),
             };
+            if kind == KIND_LABELLED_BATCH {
+                need(body, 2)?;
+                let n = body.get_u16_le() as usize;
+                need(body, n)?;
+                body.advance(n);
+            }
             // Walk the records once so that a malformed batch is caught at recovery.
             for _ in 0..h.count {
                 need(body, 2)?;
@@ -189,6 +204,8 @@ pub struct StoredRecord {
     pub arrival_ms: i64,
     pub partition_key: Bytes,
     pub data: Bytes,
+    /// The batch's label, if it was written with one.
+    pub label: Option<Bytes>,
 }
 
 /// Decodes the records of a batch entry held in `entry` (header included), already verified.
@@ -202,6 +219,13 @@ pub fn batch_records(entry: Bytes) -> Result<(BatchHeader, Vec<StoredRecord>), I
         return Err(Invalid::Corrupt);
     };
     let mut pos = 1 + BATCH_FIXED;
+    let label = if body[0] == KIND_LABELLED_BATCH {
+        let n = u16::from_le_bytes([body[pos], body[pos + 1]]) as usize;
+        pos += 2 + n;
+        Some(body.slice(pos - n..pos))
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(h.count as usize);
     for i in 0..h.count {
         let pk_len = u16::from_le_bytes([body[pos], body[pos + 1]]) as usize;
@@ -215,6 +239,7 @@ pub fn batch_records(entry: Bytes) -> Result<(BatchHeader, Vec<StoredRecord>), I
             arrival_ms: h.arrival_ms,
             partition_key: pk,
             data,
+            label: label.clone(),
         });
     }
     Ok((h, out))
@@ -228,7 +253,7 @@ mod tests {
         let mut buf = Vec::new();
         let s = begin_entry(&mut buf);
         let h = BatchHeader { key: ShardKey { stream: 3, shard: 1 }, first_counter: 10, arrival_ms: 99, count: 2 };
-        put_batch_header(&mut buf, &h);
+        put_batch_header(&mut buf, &h, None);
         put_record(&mut buf, b"k1", b"hello");
         put_record(&mut buf, b"k2", b"");
         finish_entry(&mut buf, s);
@@ -245,6 +270,20 @@ mod tests {
         assert_eq!(recs[0].data, Bytes::from_static(b"hello"));
         assert_eq!(recs[1].counter, 11);
         assert_eq!(recs[1].partition_key, Bytes::from_static(b"k2"));
+    }
+
+    #[test]
+    fn labelled_batch_roundtrip() {
+        let mut buf = Vec::new();
+        let s = begin_entry(&mut buf);
+        let h = BatchHeader { key: ShardKey { stream: 1, shard: 0 }, first_counter: 1, arrival_ms: 5, count: 1 };
+        put_batch_header(&mut buf, &h, Some(b"alias/aws/kinesis"));
+        put_record(&mut buf, b"k", b"sealed");
+        finish_entry(&mut buf, s);
+        assert!(matches!(parse_entry(&buf).unwrap().0, Entry::Batch(x) if x == h));
+        let (_, recs) = batch_records(Bytes::from(buf)).unwrap();
+        assert_eq!(recs[0].label.as_deref(), Some(&b"alias/aws/kinesis"[..]));
+        assert_eq!(&recs[0].data[..], b"sealed");
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub enum LogError {
 pub struct ShardAppend {
     pub key: ShardKey,
     pub records: Vec<RecordIn>,
+    /// An opaque label stored with the batch and returned with its records (the streams
+    /// layer names the encryption key here).
+    pub label: Option<Bytes>,
 }
 
 /// One record to append.

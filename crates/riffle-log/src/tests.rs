@@ -33,14 +33,16 @@ fn append_then_read_assigns_dense_counters() {
     let rt = rt();
     let a = rt
         .block_on(log.append(vec![
-            ShardAppend { key: key(1, 0), records: vec![rec("a", b"1"), rec("b", b"2")] },
-            ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")] },
+            ShardAppend { key: key(1, 0), records: vec![rec("a", b"1"), rec("b", b"2")], label: None },
+            ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")], label: None },
         ]))
         .unwrap();
     assert_eq!(a[0].first_counter, 1);
     assert_eq!(a[1].first_counter, 1);
     clock.advance(-500); // the clock steps back; arrival times must not
-    let b = rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")] }])).unwrap();
+    let b = rt
+        .block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")], label: None }]))
+        .unwrap();
     assert_eq!(b[0].first_counter, 3);
     assert_eq!(b[0].arrival_ms, 1_000_000);
     let got = log.read(key(1, 0), 0, 0, 100, 1 << 20).unwrap();
@@ -63,7 +65,12 @@ fn restart_continues_counters_and_keeps_data() {
         let log = Log::open(Arc::new(storage.clone()), opts(clock.clone(), SyncMode::Always)).unwrap();
         for i in 0..200u32 {
             let data = vec![i as u8; 1000];
-            rt.block_on(log.append(vec![ShardAppend { key: key(7, i % 3), records: vec![rec("k", &data)] }])).unwrap();
+            rt.block_on(log.append(vec![ShardAppend {
+                key: key(7, i % 3),
+                records: vec![rec("k", &data)],
+                label: None,
+            }]))
+            .unwrap();
         }
         assert!(log.segment_count() > 1, "64 KiB segments should have rolled");
     }
@@ -71,7 +78,9 @@ fn restart_continues_counters_and_keeps_data() {
     let all = log.read(key(7, 0), 0, 0, 10_000, usize::MAX).unwrap();
     assert_eq!(all.len(), 67);
     assert!(all.windows(2).all(|w| w[1].counter == w[0].counter + 1));
-    let next = rt.block_on(log.append(vec![ShardAppend { key: key(7, 0), records: vec![rec("k", b"x")] }])).unwrap();
+    let next = rt
+        .block_on(log.append(vec![ShardAppend { key: key(7, 0), records: vec![rec("k", b"x")], label: None }]))
+        .unwrap();
     assert_eq!(next[0].first_counter, 68);
 }
 
@@ -82,7 +91,8 @@ fn torn_tail_is_cut_at_recovery() {
     let rt = rt();
     {
         let log = Log::open(Arc::new(storage.clone()), opts(clock.clone(), SyncMode::Always)).unwrap();
-        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"durable")] }])).unwrap();
+        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"durable")], label: None }]))
+            .unwrap();
     }
     // Append half an entry by hand, as a crash in the middle of a write would leave it.
     let f = storage.open(&segment_name(0)).unwrap();
@@ -91,6 +101,7 @@ fn torn_tail_is_cut_at_recovery() {
     format::put_batch_header(
         &mut buf,
         &format::BatchHeader { key: key(1, 0), first_counter: 2, arrival_ms: 6_000, count: 1 },
+        None,
     );
     format::put_record(&mut buf, b"k", b"torn");
     format::finish_entry(&mut buf, s);
@@ -124,7 +135,9 @@ fn power_loss_round(sync: SyncMode, seed: u64) -> (usize, usize) {
                     for i in 0..40u64 {
                         let k = key(1, (p % 4) as u32);
                         let payload = format!("round{round}-producer{p}-record{i}").into_bytes();
-                        let r = log.append(vec![ShardAppend { key: k, records: vec![rec("pk", &payload)] }]).await;
+                        let r = log
+                            .append(vec![ShardAppend { key: k, records: vec![rec("pk", &payload)], label: None }])
+                            .await;
                         if let Ok(a) = r {
                             mine.push((k, a[0].first_counter, payload));
                         }
@@ -185,10 +198,12 @@ fn retention_deletes_expired_segments_and_counters_survive() {
     {
         let log = Log::open(Arc::new(storage.clone()), o.clone()).unwrap();
         for _ in 0..3 {
-            rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"old")] }])).unwrap();
+            rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"old")], label: None }]))
+                .unwrap();
             clock.advance(61_000);
         }
-        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"new")] }])).unwrap();
+        rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"new")], label: None }]))
+            .unwrap();
         assert!(log.segment_count() >= 3);
         // Retention of 1 h: nothing has expired yet.
         assert_eq!(log.enforce_retention(&|_| Some(3_600_000)).unwrap(), 0);
@@ -201,12 +216,15 @@ fn retention_deletes_expired_segments_and_counters_survive() {
     }
     // After a restart the counter continues even though the oldest batches are gone.
     let log = Log::open(Arc::new(storage.clone()), o).unwrap();
-    let next = rt.block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"z")] }])).unwrap();
+    let next = rt
+        .block_on(log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("k", b"z")], label: None }]))
+        .unwrap();
     assert_eq!(next[0].first_counter, 5);
     // A deleted stream's segments go as a whole once nothing else lives in them.
     log.forget_stream(1);
     clock.advance(120_000);
-    rt.block_on(log.append(vec![ShardAppend { key: key(2, 0), records: vec![rec("k", b"other")] }])).unwrap();
+    rt.block_on(log.append(vec![ShardAppend { key: key(2, 0), records: vec![rec("k", b"other")], label: None }]))
+        .unwrap();
     let before = storage.file_names().len();
     log.enforce_retention(&|s| (s == 2).then_some(3_600_000)).unwrap();
     assert!(storage.file_names().len() < before);
@@ -218,15 +236,19 @@ fn sealing_keeps_earlier_appends_and_refuses_later_ones() {
     let log = Arc::new(Log::open(Arc::new(FaultyStorage::new()), opts(clock, SyncMode::Always)).unwrap());
     let rt = rt();
     rt.block_on(async {
-        let before = log.append(vec![ShardAppend { key: key(1, 0), records: vec![rec("a", b"1"), rec("b", b"2")] }]);
+        let before = log.append(vec![ShardAppend {
+            key: key(1, 0),
+            records: vec![rec("a", b"1"), rec("b", b"2")],
+            label: None,
+        }]);
         let seal = log.seal(key(1, 0));
         let (before, seal) = tokio::join!(before, seal);
         assert_eq!(before.unwrap()[0].first_counter, 1);
         assert_eq!(seal.unwrap().unwrap().next_counter, 3);
         let after = log
             .append(vec![
-                ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")] },
-                ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")] },
+                ShardAppend { key: key(1, 1), records: vec![rec("c", b"3")], label: None },
+                ShardAppend { key: key(1, 0), records: vec![rec("d", b"4")], label: None },
             ])
             .await;
         assert!(matches!(after, Err(LogError::ShardSealed(k)) if k == key(1, 0)));

@@ -173,6 +173,7 @@ impl Writer {
                         format::put_batch_header(
                             &mut self.buf,
                             &BatchHeader { key: sa.key, first_counter: next, arrival_ms: arrival, count },
+                            sa.label.as_deref(),
                         );
                         for r in &sa.records {
                             format::put_record(&mut self.buf, &r.partition_key, &r.data);

@@ -135,6 +135,12 @@ pub struct StreamRecord {
     /// Warm throughput of an ON_DEMAND stream (MiB/s), when set.
     #[serde(default)]
     pub warm_throughput_mibps: Option<u32>,
+    /// The KMS KeyId new records are encrypted under, while encryption is on.
+    #[serde(default)]
+    pub encryption_key_id: Option<String>,
+    /// When a new encryption key was applied (epoch ms), for AWS's 25 per rolling 24 hours.
+    #[serde(default)]
+    pub key_changes_ms: Vec<i64>,
 }
 
 fn default_max_record_kib() -> u32 {
@@ -254,6 +260,8 @@ mod tests {
             transition_until_ms: None,
             scalings_ms: vec![],
             warm_throughput_mibps: None,
+            encryption_key_id: None,
+            key_changes_ms: vec![],
         }
     }
 

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Drive a running server with PutRecords load and report throughput and latency.
     Bench(crate::bench::BenchArgs),
 }
@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// Fraction of the per-shard write limit above which an ON_DEMAND shard splits [default: 0.5]
     #[arg(long, env = "RIFFLE_ON_DEMAND_SPLIT_THRESHOLD")]
     pub on_demand_split_threshold: Option<f64>,
+    /// File holding the base64 master key for encryption at rest (or set RIFFLE_MASTER_KEY)
+    /// [default: <data-dir>/keyring.key, created on first start]
+    #[arg(long, env = "RIFFLE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// Testing aid: shift the server's clock by this many milliseconds.
     #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
     pub clock_offset_ms: Option<i64>,
@@ -125,6 +129,7 @@ struct FileConfig {
     shard_read_bytes_per_sec: Option<f64>,
     on_demand_check_ms: Option<u64>,
     on_demand_split_threshold: Option<f64>,
+    master_key_file: Option<PathBuf>,
 }
 
 /// Resolved settings of `riffle serve`.
@@ -142,6 +147,7 @@ pub struct ServeConfig {
     pub shard_limit: u32,
     pub limits: riffle_streams::limits::LimitsConfig,
     pub autoscale: riffle_streams::autoscale::AutoscaleConfig,
+    pub master_key_file: Option<PathBuf>,
     pub clock_offset_ms: i64,
 }
 
@@ -210,6 +216,7 @@ impl ServeArgs {
                     split_threshold: threshold,
                 }
             },
+            master_key_file: self.master_key_file.or(file.master_key_file),
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
         })
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use riffle_log::{FsStorage, Log, LogOptions, SyncMode};
 use riffle_meta::RedbStore;
+use riffle_streams::crypto::Keyring;
 use riffle_streams::{StreamsConfig, StreamsService};
 use riffle_types::{Clock, SystemClock};
 
@@ -39,6 +40,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         clock,
         meta,
         log,
+        Keyring::new(master_key(&cfg)?),
     )?;
     streams.spawn_background();
     streams.spawn_autoscaler();
@@ -62,6 +64,35 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("shutting down: flushing the log");
     streams.shutdown();
     Ok(())
+}
+
+/// The master key for encryption at rest: `RIFFLE_MASTER_KEY` (base64), else the file named by
+/// `--master-key-file`, else `<data-dir>/keyring.key`, created (mode 0600) on first start.
+fn master_key(cfg: &ServeConfig) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let decode = |text: &str, from: &str| -> anyhow::Result<[u8; 32]> {
+        let raw = STANDARD.decode(text.trim()).with_context(|| format!("{from} is not base64"))?;
+        raw.try_into().map_err(|_| anyhow::anyhow!("{from} must hold exactly 32 bytes"))
+    };
+    if let Ok(text) = std::env::var("RIFFLE_MASTER_KEY") {
+        return decode(&text, "RIFFLE_MASTER_KEY");
+    }
+    let path = cfg.master_key_file.clone().unwrap_or_else(|| cfg.data_dir.join("keyring.key"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => decode(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && cfg.master_key_file.is_none() => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let key: [u8; 32] = rand::random();
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+            f.write_all(STANDARD.encode(key).as_bytes())?;
+            f.sync_all()?;
+            tracing::info!(path = %path.display(), "created the master key for encryption at rest");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading the master key {}", path.display())),
+    }
 }
 
 async fn shutdown_signal() {

@@ -33,6 +33,8 @@ pub enum StreamsError {
     #[error("{0}")]
     ExpiredIterator(String),
     #[error("{0}")]
+    KmsNotFound(String),
+    #[error("{0}")]
     ExpiredNextToken(String),
     #[error("shard log: {0}")]
     Log(#[from] riffle_log::LogError),
@@ -56,6 +58,7 @@ impl From<StreamsError> for AwsError {
             InvalidArgument(_) => AwsError::invalid_argument(message),
             Validation(_) => AwsError::validation(message),
             ExpiredIterator(_) => AwsError::new("ExpiredIteratorException", message),
+            KmsNotFound(_) => AwsError::new("KMSNotFoundException", message),
             ExpiredNextToken(_) => AwsError::new("ExpiredNextTokenException", message),
             Log(err) => {
                 tracing::error!(error = %err, "shard log failure");

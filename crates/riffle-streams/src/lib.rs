@@ -7,6 +7,7 @@
 //! - [`token`]: sealed shard iterators and pagination tokens.
 
 pub mod autoscale;
+pub mod crypto;
 pub mod error;
 pub mod limits;
 pub mod ops;

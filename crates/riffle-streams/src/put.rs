@@ -25,8 +25,8 @@ pub struct Incoming {
 
 /// What became of one record.
 pub enum Outcome {
-    /// Written: where it landed.
-    Placed { shard_id: String, sequence_number: String },
+    /// Written: where it landed, and whether its data was encrypted at rest.
+    Placed { shard_id: String, sequence_number: String, encrypted: bool },
     /// Refused by the shard's write limit; nothing was written.
     Throttled { shard_id: String },
 }
@@ -47,6 +47,7 @@ enum Slot {
 struct Plan {
     /// The shard of each batch, for sequence numbers.
     shards: Vec<ShardRecord>,
+    encrypted: bool,
     batches: Vec<ShardAppend>,
     slots: Vec<Slot>,
 }
@@ -82,6 +83,7 @@ pub async fn put(
             .into_iter()
             .map(|slot| match slot {
                 Slot::Batch(b, i) => Outcome::Placed {
+                    encrypted: plan.encrypted,
                     shard_id: ShardId(plan.shards[b].index).to_string(),
                     sequence_number: shard_map::sequence_number(
                         &plan.shards[b],
@@ -135,7 +137,14 @@ fn plan(svc: &StreamsService, s: &StreamRecord, key: &StreamKey, records: &[Inco
         routed.push((ShardKey { stream: s.uid, shard: shard.index }, r.data.len() + r.partition_key.len()));
     }
     let admitted = svc.limits.admit_writes(&routed);
-    let mut plan = Plan { shards: Vec::new(), batches: Vec::new(), slots: Vec::with_capacity(records.len()) };
+    let key_id = s.encryption_key_id.as_deref();
+    let label = key_id.map(|k| Bytes::copy_from_slice(k.as_bytes()));
+    let mut plan = Plan {
+        shards: Vec::new(),
+        encrypted: key_id.is_some(),
+        batches: Vec::new(),
+        slots: Vec::with_capacity(records.len()),
+    };
     for ((r, (shard_key, _)), ok) in records.iter().zip(&routed).zip(admitted) {
         if !ok {
             plan.slots.push(Slot::Throttled(shard_key.shard));
@@ -144,16 +153,20 @@ fn plan(svc: &StreamsService, s: &StreamRecord, key: &StreamKey, records: &[Inco
         let b = match plan.batches.iter().position(|b| b.key == *shard_key) {
             Some(b) => b,
             None => {
-                plan.batches.push(ShardAppend { key: *shard_key, records: Vec::new() });
+                plan.batches.push(ShardAppend { key: *shard_key, records: Vec::new(), label: label.clone() });
                 let shard = s.shards.iter().find(|x| x.index == shard_key.shard).expect("routed shard exists");
                 plan.shards.push(shard.clone());
                 plan.batches.len() - 1
             }
         };
         plan.slots.push(Slot::Batch(b, plan.batches[b].records.len()));
-        plan.batches[b]
-            .records
-            .push(RecordIn { partition_key: Bytes::copy_from_slice(r.partition_key.as_bytes()), data: r.data.clone() });
+        plan.batches[b].records.push(RecordIn {
+            partition_key: Bytes::copy_from_slice(r.partition_key.as_bytes()),
+            data: match key_id {
+                Some(k) => svc.keyring.encrypt(k, s.uid, &r.data),
+                None => r.data.clone(),
+            },
+        });
     }
     Ok(plan)
 }

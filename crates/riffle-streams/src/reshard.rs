@@ -151,6 +151,8 @@ mod tests {
             transition_until_ms: None,
             scalings_ms: vec![],
             warm_throughput_mibps: None,
+            encryption_key_id: None,
+            key_changes_ms: vec![],
         }
     }
 

@@ -16,6 +16,7 @@ use riffle_types::names::StreamArn;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::StreamRef;
 
+use crate::crypto::Keyring;
 use crate::error::{Result, StreamsError};
 use crate::limits::{Limits, LimitsConfig};
 use crate::token::Sealer;
@@ -63,6 +64,7 @@ pub struct StreamsService {
     pub(crate) sealer: Sealer,
     pub(crate) catalog: RwLock<BTreeMap<StreamKey, StreamRecord>>,
     pub(crate) limits: Limits,
+    pub(crate) keyring: Keyring,
 }
 
 const ITERATOR_KEY: &str = "iterator-key";
@@ -75,6 +77,7 @@ impl StreamsService {
         clock: Arc<dyn Clock>,
         meta: Arc<dyn MetaStore>,
         log: Arc<Log>,
+        keyring: Keyring,
     ) -> Result<Arc<StreamsService>> {
         let key = match meta.get_value(ITERATOR_KEY)? {
             Some(k) if k.len() == 32 => k.try_into().expect("32 bytes"),
@@ -110,6 +113,7 @@ impl StreamsService {
             sealer: Sealer::new(&key),
             catalog: RwLock::new(catalog),
             limits,
+            keyring,
         }))
     }
 

@@ -85,6 +85,8 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Create
             transition_until_ms: (!delay.is_zero()).then(|| now + delay.as_millis() as i64),
             scalings_ms: Vec::new(),
             warm_throughput_mibps: input.warm_throughput_mibps.filter(|_| mode == StreamMode::OnDemand),
+            encryption_key_id: None,
+            key_changes_ms: Vec::new(),
         };
         svc.meta.put_stream(&record)?;
         catalog.insert(key.clone(), record);

@@ -49,8 +49,8 @@ pub async fn handle(
                 retention_period_hours: s.retention_hours,
                 stream_creation_timestamp: Timestamp(s.created_ms),
                 enhanced_monitoring: vec![EnhancedMetrics { shard_level_metrics: s.shard_level_metrics.clone() }],
-                encryption_type: "NONE",
-                key_id: None,
+                encryption_type: if s.encryption_key_id.is_some() { "KMS" } else { "NONE" },
+                key_id: s.encryption_key_id.clone(),
             },
         })
     })

@@ -98,16 +98,28 @@ pub async fn handle(
     // A closed shard is finished once nothing is left to read in it: either the read passed
     // its last counter, or nothing unexpired remains after the position (no more will come).
     let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
-    let records = stored
-        .into_iter()
-        .map(|r| Record {
+    let mut records = Vec::with_capacity(stored.len());
+    for r in stored {
+        // Records written while encryption was on carry their KeyId as the batch label.
+        let (data, encryption_type) = match &r.label {
+            Some(label) => {
+                let key_id = String::from_utf8_lossy(label);
+                let plain = svc.keyring.decrypt(&key_id, uid, &r.data).ok_or_else(|| {
+                    tracing::error!(stream = %key.name, counter = r.counter, "a record does not decrypt with its key");
+                    StreamsError::Log(riffle_log::LogError::Corrupt { segment: 0, offset: 0 })
+                })?;
+                (plain, Some("KMS"))
+            }
+            None => (r.data, None),
+        };
+        records.push(Record {
             sequence_number: shard_map::sequence_number(&shard, r.counter, r.arrival_ms),
             approximate_arrival_timestamp: Timestamp(r.arrival_ms),
-            data: Blob(r.data),
+            data: Blob(data),
             partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
-            encryption_type: None,
-        })
-        .collect();
+            encryption_type,
+        });
+    }
     let next_shard_iterator =
         (!finished).then(|| IteratorToken { created_ms: now, counter: next, ..it }.encode(&svc.sealer));
     Ok(GetRecordsOutput {

@@ -16,6 +16,7 @@ pub mod describe_stream;
 pub mod describe_stream_summary;
 pub mod disable_enhanced_monitoring;
 pub mod enable_enhanced_monitoring;
+pub(crate) mod encryption;
 pub mod get_records;
 pub mod get_shard_iterator;
 pub mod increase_stream_retention_period;
@@ -30,6 +31,8 @@ pub mod put_records;
 pub mod remove_tags_from_stream;
 mod reshard_checks;
 pub mod split_shard;
+pub mod start_stream_encryption;
+pub mod stop_stream_encryption;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_account_settings;
@@ -69,7 +72,9 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::UpdateStreamMode, _, _, _>(update_stream_mode::handle)
         .route::<m::UpdateStreamWarmThroughput, _, _, _>(update_stream_warm_throughput::handle)
         .route::<m::DescribeAccountSettings, _, _, _>(describe_account_settings::handle)
-        .route::<m::UpdateAccountSettings, _, _, _>(update_account_settings::handle);
+        .route::<m::UpdateAccountSettings, _, _, _>(update_account_settings::handle)
+        .route::<m::StartStreamEncryption, _, _, _>(start_stream_encryption::handle)
+        .route::<m::StopStreamEncryption, _, _, _>(stop_stream_encryption::handle);
     let r = r.guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body));
     let built = r.operations();
     let not_built: Vec<&'static str> = ALL_OPERATIONS.iter().copied().filter(|o| !built.contains(o)).collect();

@@ -24,8 +24,8 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRec
         Incoming { partition_key: input.partition_key, explicit_hash_key: input.explicit_hash_key, data: input.data.0 };
     let (key, mut outcomes) = put(&svc, &ctx, &input.stream, vec![record]).await?;
     match outcomes.pop().expect("one record in, one out") {
-        Outcome::Placed { shard_id, sequence_number } => {
-            Ok(PutRecordOutput { shard_id, sequence_number, encryption_type: None })
+        Outcome::Placed { shard_id, sequence_number, encrypted } => {
+            Ok(PutRecordOutput { shard_id, sequence_number, encryption_type: encrypted.then_some("KMS") })
         }
         Outcome::Throttled { shard_id } => {
             Err(StreamsError::Throughput { shard: shard_id, name: key.name, account: key.account })

@@ -18,14 +18,18 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRec
         .collect();
     let (key, outcomes) = put(&svc, &ctx, &input.stream, records).await?;
     let mut failed = 0;
+    let mut encrypted = false;
     let records = outcomes
         .into_iter()
         .map(|o| match o {
-            Outcome::Placed { shard_id, sequence_number } => PutRecordsResultEntry {
-                sequence_number: Some(sequence_number),
-                shard_id: Some(shard_id),
-                ..Default::default()
-            },
+            Outcome::Placed { shard_id, sequence_number, encrypted: e } => {
+                encrypted |= e;
+                PutRecordsResultEntry {
+                    sequence_number: Some(sequence_number),
+                    shard_id: Some(shard_id),
+                    ..Default::default()
+                }
+            }
             Outcome::Throttled { shard_id } => {
                 failed += 1;
                 let e =
@@ -38,5 +42,5 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: PutRec
             }
         })
         .collect();
-    Ok(PutRecordsOutput { failed_record_count: failed, records, encryption_type: None })
+    Ok(PutRecordsOutput { failed_record_count: failed, records, encryption_type: encrypted.then_some("KMS") })
 }

@@ -781,6 +781,8 @@ pub fn fuzz_all_operations(codec: crate::Codec, body: &[u8]) {
     one::<UpdateStreamWarmThroughput>(&v);
     one::<DescribeAccountSettings>(&v);
     one::<UpdateAccountSettings>(&v);
+    one::<StartStreamEncryption>(&v);
+    one::<StopStreamEncryption>(&v);
 }
 
 #[cfg(test)]
@@ -1101,4 +1103,25 @@ pub struct CommitmentOutput {
 #[serde(rename_all = "PascalCase")]
 pub struct AccountSettingsOutput {
     pub minimum_throughput_billing_commitment: CommitmentOutput,
+}
+
+// ---- Encryption ----
+const ENCRYPTION_MEMBERS: &[Member] = &[
+    STREAM_NAME,
+    Member::new("EncryptionType", Ty::Str, &[NotNull, Enum(&["NONE", "KMS"])]),
+    Member::new("KeyId", Ty::Str, &[NotNull, LenMin(1), LenMax(2048)]),
+    STREAM_ARN,
+    STREAM_ID,
+];
+operation!(StartStreamEncryption, EncryptionInput, Empty, ENCRYPTION_MEMBERS, true);
+operation!(StopStreamEncryption, EncryptionInput, Empty, ENCRYPTION_MEMBERS, true);
+
+#[derive(Debug, Deserialize)]
+pub struct EncryptionInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(rename = "EncryptionType")]
+    pub encryption_type: String,
+    #[serde(rename = "KeyId")]
+    pub key_id: String,
 }
