@@ -794,11 +794,9 @@ def test_sigterm_is_graceful(fresh_riffle):
         lambda k: k.register_stream_consumer(
             StreamARN=stream_arn("whatever"), ConsumerName="c1"
         ),
-        lambda k: k.start_stream_encryption(
-            StreamName="whatever", EncryptionType="KMS", KeyId="alias/aws/kinesis"
-        ),
+        lambda k: k.get_resource_policy(ResourceARN=stream_arn("whatever")),
     ],
-    ids=["RegisterStreamConsumer", "StartStreamEncryption"],
+    ids=["RegisterStreamConsumer", "GetResourcePolicy"],
 )
 def test_unknown_operation(kinesis, call):
     with pytest.raises(ClientError) as ei:

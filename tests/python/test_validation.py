@@ -836,7 +836,7 @@ def test_missing_target(raw):
 
 
 @pytest.mark.parametrize("op", ["RegisterStreamConsumer", "SubscribeToShard", "PutResourcePolicy",
-                                "StartStreamEncryption"])
+                                "DescribeStreamConsumer"])
 def test_not_yet_implemented_operations(raw, op):
     r = raw.json(op, {"StreamName": "x"})
     assert_raw_error(r, "UnknownOperationException")
