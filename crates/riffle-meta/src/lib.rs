@@ -141,6 +141,9 @@ pub struct StreamRecord {
     /// When a new encryption key was applied (epoch ms), for AWS's 25 per rolling 24 hours.
     #[serde(default)]
     pub key_changes_ms: Vec<i64>,
+    /// The stream's resource policy (JSON), if one was put.
+    #[serde(default)]
+    pub resource_policy: Option<String>,
 }
 
 fn default_max_record_kib() -> u32 {
@@ -262,6 +265,7 @@ mod tests {
             warm_throughput_mibps: None,
             encryption_key_id: None,
             key_changes_ms: vec![],
+            resource_policy: None,
         }
     }
 

@@ -95,9 +95,24 @@ pub struct ServeArgs {
     /// [default: <data-dir>/keyring.key, created on first start]
     #[arg(long, env = "RIFFLE_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Request authentication: `off` accepts any well-formed credentials; `sigv4` verifies
+    /// signatures against --credentials-file and evaluates IAM policies [default: off]
+    #[arg(long, env = "RIFFLE_AUTH", value_enum)]
+    pub auth: Option<AuthMode>,
+    /// TOML file of credentials (and their IAM policies) for --auth sigv4
+    #[arg(long, env = "RIFFLE_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
     /// Testing aid: shift the server's clock by this many milliseconds.
     #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
     pub clock_offset_ms: Option<i64>,
+}
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    Off,
+    Sigv4,
 }
 
 /// A switch.
@@ -130,6 +145,8 @@ struct FileConfig {
     on_demand_check_ms: Option<u64>,
     on_demand_split_threshold: Option<f64>,
     master_key_file: Option<PathBuf>,
+    auth: Option<AuthMode>,
+    credentials_file: Option<PathBuf>,
 }
 
 /// Resolved settings of `riffle serve`.
@@ -148,6 +165,8 @@ pub struct ServeConfig {
     pub limits: riffle_streams::limits::LimitsConfig,
     pub autoscale: riffle_streams::autoscale::AutoscaleConfig,
     pub master_key_file: Option<PathBuf>,
+    pub auth: AuthMode,
+    pub credentials_file: Option<PathBuf>,
     pub clock_offset_ms: i64,
 }
 
@@ -217,6 +236,8 @@ impl ServeArgs {
                 }
             },
             master_key_file: self.master_key_file.or(file.master_key_file),
+            auth: self.auth.or(file.auth).unwrap_or(AuthMode::Off),
+            credentials_file: self.credentials_file.or(file.credentials_file),
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
         })
     }

@@ -13,7 +13,7 @@ use base64::Engine;
 use rand::RngCore;
 use riffle_streams::StreamsService;
 use riffle_wire::router::Target;
-use riffle_wire::sigv4::{self, AuthParts};
+use riffle_wire::sigv4::{self, AuthParts, verify};
 use riffle_wire::{AwsError, Codec, RequestContext, Router};
 
 /// The largest request body accepted: a 10 MiB PutRecords, base64-inflated, with room to spare.
@@ -21,6 +21,8 @@ pub const MAX_BODY_BYTES: usize = 16 << 20;
 
 /// What the handler needs.
 pub struct Edge {
+    /// With `--auth sigv4`, the known credentials; `None` accepts any well-formed ones.
+    pub credentials: Option<crate::auth::Credentials>,
     pub streams: Arc<StreamsService>,
     pub router: Router<StreamsService>,
     pub default_region: String,
@@ -134,11 +136,36 @@ async fn respond(
         }
         Target::Unknown => unreachable!("handled above"),
     };
-    let ctx = RequestContext {
-        account: sigv4::account_for(&caller.access_key, &edge.default_account),
-        region: caller.region.unwrap_or_else(|| edge.default_region.clone()),
-        request_id: request_id.to_string(),
+    let (account, region, principal) = match &edge.credentials {
+        None => (
+            sigv4::account_for(&caller.access_key, &edge.default_account),
+            caller.region.unwrap_or_else(|| edge.default_region.clone()),
+            None,
+        ),
+        Some(creds) => {
+            let mut signed_headers: Vec<(String, String)> = headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_string())))
+                .collect();
+            if !headers.contains_key("host")
+                && let Some(authority) = uri.authority()
+            {
+                signed_headers.push(("host".into(), authority.to_string())); // HTTP/2 :authority
+            }
+            let req = verify::Request {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query().unwrap_or(""),
+                headers: &signed_headers,
+                body: &body,
+            };
+            match creds.verify(&req, edge.streams.now_ms()) {
+                Ok((principal, region)) => (principal.account.clone(), region, Some(principal)),
+                Err(e) => return fail(e),
+            }
+        }
     };
+    let ctx = RequestContext { account, region, request_id: request_id.to_string(), principal };
     tracing::debug!(op, request_id, account = %ctx.account, region = %ctx.region, "request");
     match edge.router.call(edge.streams.clone(), ctx, op, codec, value).await {
         Ok(out) => json_like(200, &ct, out),

@@ -5,6 +5,7 @@
 //! - [`serve`]: opening storage, starting services and serving until a signal.
 //! - [`bench`]: a load generator that drives a real server over loopback.
 
+pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod http;

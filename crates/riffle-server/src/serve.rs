@@ -12,7 +12,8 @@ use riffle_streams::crypto::Keyring;
 use riffle_streams::{StreamsConfig, StreamsService};
 use riffle_types::{Clock, SystemClock};
 
-use crate::config::{ServeConfig, SyncArg};
+use crate::auth::Credentials;
+use crate::config::{AuthMode, ServeConfig, SyncArg};
 use crate::http::{Edge, app};
 
 pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
@@ -44,7 +45,15 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     )?;
     streams.spawn_background();
     streams.spawn_autoscaler();
+    let credentials = match cfg.auth {
+        AuthMode::Off => None,
+        AuthMode::Sigv4 => {
+            let path = cfg.credentials_file.as_ref().context("--auth sigv4 needs --credentials-file")?;
+            Some(Credentials::load(path)?)
+        }
+    };
     let edge = Arc::new(Edge {
+        credentials,
         streams: streams.clone(),
         router: StreamsService::router(),
         default_region: cfg.region.clone(),
@@ -58,6 +67,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         data_dir = %cfg.data_dir.display(),
         sync = ?cfg.sync,
         limits = cfg.limits.enabled,
+        auth = ?cfg.auth,
         "riffle is listening (HTTP/1.1 and h2c)"
     );
     axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?;

@@ -125,6 +125,7 @@ mod tests {
             warm_throughput_mibps: None,
             encryption_key_id: None,
             key_changes_ms: vec![],
+            resource_policy: None,
         }
     }
 

@@ -35,6 +35,8 @@ pub enum StreamsError {
     #[error("{0}")]
     KmsNotFound(String),
     #[error("{0}")]
+    AccessDenied(String),
+    #[error("{0}")]
     ExpiredNextToken(String),
     #[error("shard log: {0}")]
     Log(#[from] riffle_log::LogError),
@@ -59,6 +61,7 @@ impl From<StreamsError> for AwsError {
             Validation(_) => AwsError::validation(message),
             ExpiredIterator(_) => AwsError::new("ExpiredIteratorException", message),
             KmsNotFound(_) => AwsError::new("KMSNotFoundException", message),
+            AccessDenied(_) => AwsError::new("AccessDeniedException", message),
             ExpiredNextToken(_) => AwsError::new("ExpiredNextTokenException", message),
             Log(err) => {
                 tracing::error!(error = %err, "shard log failure");

@@ -334,17 +334,59 @@ impl StreamsService {
         });
     }
 
-    /// The control-plane rate check, run by the router before every operation.
+    /// The check the router runs before every operation: authorization (with `--auth
+    /// sigv4`, against the caller's identity policies and the stream's resource policy), then
+    /// the control-plane rate limit.
     pub fn admit(&self, ctx: &RequestContext, op: &str, body: &serde_json::Value) -> Result<()> {
-        let stream = body.get("StreamName").and_then(|v| v.as_str()).or_else(|| {
-            body.get("StreamARN").and_then(|v| v.as_str()).and_then(|a| a.rsplit_once("stream/").map(|(_, n)| n))
-        });
+        let target = self.target_of(ctx, body);
+        if let Some(principal) = &ctx.principal {
+            let (resource, account, policy) = match &target {
+                Some(key) => {
+                    let arn = StreamArn::new(&key.region, &key.account, &key.name).to_string();
+                    let policy = {
+                        let catalog = self.catalog.read().expect("catalog lock");
+                        catalog.get(key).and_then(|s| s.resource_policy.clone())
+                    };
+                    (arn, key.account.clone(), policy)
+                }
+                None => ("*".to_string(), ctx.account.clone(), None),
+            };
+            let policy = policy.and_then(|p| riffle_iam::Policy::parse(&p).ok());
+            riffle_iam::authorize(principal, &format!("kinesis:{op}"), &resource, &account, policy.as_ref())
+                .map_err(|d| StreamsError::AccessDenied(d.0))?;
+        }
+        let stream = target.as_ref().map(|k| k.name.as_str());
         self.limits.admit_control(&ctx.account, op, stream).map_err(|_| {
             StreamsError::LimitExceeded(match stream {
                 Some(name) => format!("Rate exceeded for stream {name} under account {}.", ctx.account),
                 None => format!("Rate exceeded for account {}.", ctx.account),
             })
         })
+    }
+
+    /// The stream a request is about: its StreamARN, ResourceARN, StreamName (in the caller's
+    /// account and region), or the stream of its shard iterator.
+    fn target_of(&self, ctx: &RequestContext, body: &serde_json::Value) -> Option<StreamKey> {
+        let text = |k: &str| body.get(k).and_then(|v| v.as_str());
+        let from_arn =
+            |a: &str| StreamArn::parse(a).map(|a| StreamKey { account: a.account, region: a.region, name: a.name });
+        if let Some(key) = text("StreamARN").and_then(from_arn) {
+            return Some(key);
+        }
+        if let Some(arn) = text("ResourceARN") {
+            // A consumer ARN belongs to its stream.
+            let stream_part = arn.split("/consumer/").next().unwrap_or(arn);
+            return from_arn(stream_part);
+        }
+        if let Some(name) = text("StreamName") {
+            return Some(StreamKey {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                name: name.to_string(),
+            });
+        }
+        let it = crate::token::IteratorToken::decode(&self.sealer, text("ShardIterator")?)?;
+        Some(StreamKey { account: it.account, region: it.region, name: it.stream_name })
     }
 
     /// Starts the ON_DEMAND scaling loop.

@@ -16,11 +16,14 @@ use crate::error::AwsError;
 use crate::schema::{self, Member};
 
 /// Who is calling, from the SigV4 credential scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RequestContext {
     pub account: String,
     pub region: String,
     pub request_id: String,
+    /// The verified caller with `--auth sigv4`; `None` when signatures are not verified, in
+    /// which case no policy is evaluated.
+    pub principal: Option<std::sync::Arc<riffle_iam::Principal>>,
 }
 
 /// An AWS operation: its name, member table and typed shapes.

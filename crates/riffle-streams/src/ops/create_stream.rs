@@ -87,6 +87,7 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Create
             warm_throughput_mibps: input.warm_throughput_mibps.filter(|_| mode == StreamMode::OnDemand),
             encryption_key_id: None,
             key_changes_ms: Vec::new(),
+            resource_policy: None,
         };
         svc.meta.put_stream(&record)?;
         catalog.insert(key.clone(), record);

@@ -9,6 +9,7 @@ pub(crate) mod account_settings;
 pub mod add_tags_to_stream;
 pub mod create_stream;
 pub mod decrease_stream_retention_period;
+pub mod delete_resource_policy;
 pub mod delete_stream;
 pub mod describe_account_settings;
 pub mod describe_limits;
@@ -18,6 +19,7 @@ pub mod disable_enhanced_monitoring;
 pub mod enable_enhanced_monitoring;
 pub(crate) mod encryption;
 pub mod get_records;
+pub mod get_resource_policy;
 pub mod get_shard_iterator;
 pub mod increase_stream_retention_period;
 pub mod list_shards;
@@ -28,6 +30,7 @@ pub mod merge_shards;
 pub(crate) mod monitoring;
 pub mod put_record;
 pub mod put_records;
+pub mod put_resource_policy;
 pub mod remove_tags_from_stream;
 mod reshard_checks;
 pub mod split_shard;
@@ -74,7 +77,10 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::DescribeAccountSettings, _, _, _>(describe_account_settings::handle)
         .route::<m::UpdateAccountSettings, _, _, _>(update_account_settings::handle)
         .route::<m::StartStreamEncryption, _, _, _>(start_stream_encryption::handle)
-        .route::<m::StopStreamEncryption, _, _, _>(stop_stream_encryption::handle);
+        .route::<m::StopStreamEncryption, _, _, _>(stop_stream_encryption::handle)
+        .route::<m::PutResourcePolicy, _, _, _>(put_resource_policy::handle)
+        .route::<m::GetResourcePolicy, _, _, _>(get_resource_policy::handle)
+        .route::<m::DeleteResourcePolicy, _, _, _>(delete_resource_policy::handle);
     let r = r.guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body));
     let built = r.operations();
     let not_built: Vec<&'static str> = ALL_OPERATIONS.iter().copied().filter(|o| !built.contains(o)).collect();

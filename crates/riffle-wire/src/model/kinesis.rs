@@ -783,6 +783,9 @@ pub fn fuzz_all_operations(codec: crate::Codec, body: &[u8]) {
     one::<UpdateAccountSettings>(&v);
     one::<StartStreamEncryption>(&v);
     one::<StopStreamEncryption>(&v);
+    one::<PutResourcePolicy>(&v);
+    one::<GetResourcePolicy>(&v);
+    one::<DeleteResourcePolicy>(&v);
 }
 
 #[cfg(test)]
@@ -1124,4 +1127,36 @@ pub struct EncryptionInput {
     pub encryption_type: String,
     #[serde(rename = "KeyId")]
     pub key_id: String,
+}
+
+// ---- Resource policies ----
+operation!(
+    PutResourcePolicy,
+    PutResourcePolicyInput,
+    Empty,
+    &[RESOURCE_ARN, Member::new("Policy", Ty::Str, &[NotNull]),],
+    true
+);
+
+#[derive(Debug, Deserialize)]
+pub struct PutResourcePolicyInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+    #[serde(rename = "Policy")]
+    pub policy: String,
+}
+
+operation!(GetResourcePolicy, ResourceArnInput, GetResourcePolicyOutput, &[RESOURCE_ARN]);
+operation!(DeleteResourcePolicy, ResourceArnInput, Empty, &[RESOURCE_ARN], true);
+
+#[derive(Debug, Deserialize)]
+pub struct ResourceArnInput {
+    #[serde(rename = "ResourceARN")]
+    pub resource_arn: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetResourcePolicyOutput {
+    pub policy: String,
 }
