@@ -102,6 +102,15 @@ pub struct ServeArgs {
     /// TOML file of credentials (and their IAM policies) for --auth sigv4
     #[arg(long, env = "RIFFLE_CREDENTIALS_FILE")]
     pub credentials_file: Option<PathBuf>,
+    /// PEM certificate chain for TLS (with --tls-key); HTTP/2 is offered by ALPN
+    #[arg(long, env = "RIFFLE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS (with --tls-cert)
+    #[arg(long, env = "RIFFLE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve TLS with a generated self-signed certificate (written to <data-dir>/tls/)
+    #[arg(long, env = "RIFFLE_TLS_SELF_SIGNED", conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
     /// Testing aid: shift the server's clock by this many milliseconds.
     #[arg(long, env = "RIFFLE_CLOCK_OFFSET_MS", hide = true, allow_hyphen_values = true)]
     pub clock_offset_ms: Option<i64>,
@@ -147,6 +156,20 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     auth: Option<AuthMode>,
     credentials_file: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_self_signed: Option<bool>,
+}
+
+/// How the listener speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    /// Cleartext HTTP/1.1 and h2c.
+    Off,
+    /// TLS with these PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// TLS with a generated certificate.
+    SelfSigned,
 }
 
 /// Resolved settings of `riffle serve`.
@@ -167,6 +190,7 @@ pub struct ServeConfig {
     pub master_key_file: Option<PathBuf>,
     pub auth: AuthMode,
     pub credentials_file: Option<PathBuf>,
+    pub tls: Tls,
     pub clock_offset_ms: i64,
 }
 
@@ -238,6 +262,12 @@ impl ServeArgs {
             master_key_file: self.master_key_file.or(file.master_key_file),
             auth: self.auth.or(file.auth).unwrap_or(AuthMode::Off),
             credentials_file: self.credentials_file.or(file.credentials_file),
+            tls: match (self.tls_cert.or(file.tls_cert), self.tls_key.or(file.tls_key)) {
+                (Some(cert), Some(key)) => Tls::Files { cert, key },
+                (None, None) if self.tls_self_signed || file.tls_self_signed.unwrap_or(false) => Tls::SelfSigned,
+                (None, None) => Tls::Off,
+                _ => anyhow::bail!("TLS needs both a certificate and a key"),
+            },
             clock_offset_ms: self.clock_offset_ms.unwrap_or(0),
         })
     }

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod config;
 pub mod http;
 pub mod serve;
+pub mod tls;
 
 use config::{Cli, Command};
 

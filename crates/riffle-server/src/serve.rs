@@ -13,7 +13,7 @@ use riffle_streams::{StreamsConfig, StreamsService};
 use riffle_types::{Clock, SystemClock};
 
 use crate::auth::Credentials;
-use crate::config::{AuthMode, ServeConfig, SyncArg};
+use crate::config::{AuthMode, ServeConfig, SyncArg, Tls};
 use crate::http::{Edge, app};
 
 pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
@@ -68,9 +68,19 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         sync = ?cfg.sync,
         limits = cfg.limits.enabled,
         auth = ?cfg.auth,
-        "riffle is listening (HTTP/1.1 and h2c)"
+        tls = cfg.tls != Tls::Off,
+        "riffle is listening (HTTP/1.1 and HTTP/2)"
     );
-    axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?;
+    match &cfg.tls {
+        Tls::Off => axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?,
+        tls => {
+            let (certs, key) = match tls {
+                Tls::Files { cert, key } => crate::tls::load(cert, key)?,
+                _ => crate::tls::self_signed(&cfg.data_dir.join("tls"))?,
+            };
+            crate::tls::serve(listener, certs, key, app(edge), shutdown_signal()).await?;
+        }
+    }
     tracing::info!("shutting down: flushing the log");
     streams.shutdown();
     Ok(())
