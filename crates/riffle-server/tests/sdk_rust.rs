@@ -17,11 +17,16 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Self::start_with(&["--limits", "off"])
+    }
+
+    fn start_with(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_riffle"))
             .args(["serve", "--port", &port.to_string(), "--data-dir"])
             .arg(dir.path())
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -35,11 +40,16 @@ impl Server {
     }
 
     fn client(&self) -> Client {
+        self.client_as("AKIDTEST", "secret")
+    }
+
+    fn client_as(&self, key: &str, secret: &str) -> Client {
         let http = aws_smithy_http_client::Builder::new().build_http();
         let conf = aws_sdk_kinesis::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .retry_config(aws_sdk_kinesis::config::retry::RetryConfig::disabled())
+            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
             .endpoint_url(format!("http://127.0.0.1:{}", self.port))
             .http_client(http)
             .build();
