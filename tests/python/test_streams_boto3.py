@@ -794,9 +794,9 @@ def test_sigterm_is_graceful(fresh_riffle):
         lambda k: k.register_stream_consumer(
             StreamARN=stream_arn("whatever"), ConsumerName="c1"
         ),
-        lambda k: k.get_resource_policy(ResourceARN=stream_arn("whatever")),
+        lambda k: k.list_stream_consumers(StreamARN=stream_arn("whatever")),
     ],
-    ids=["RegisterStreamConsumer", "GetResourcePolicy"],
+    ids=["RegisterStreamConsumer", "ListStreamConsumers"],
 )
 def test_unknown_operation(kinesis, call):
     with pytest.raises(ClientError) as ei:

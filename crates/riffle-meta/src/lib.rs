@@ -90,6 +90,20 @@ pub struct ShardRecord {
 }
 
 impl ShardRecord {
+    /// An open shard with no parents.
+    pub fn new(index: u32, start_hash: u128, end_hash: u128, created_ms: i64) -> Self {
+        ShardRecord {
+            index,
+            start_hash,
+            end_hash,
+            created_ms,
+            parent: None,
+            adjacent_parent: None,
+            closed_at_counter: None,
+            closed_ms: None,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.closed_at_counter.is_none()
     }
@@ -151,6 +165,33 @@ fn default_max_record_kib() -> u32 {
 }
 
 impl StreamRecord {
+    /// A new ACTIVE stream whose shards cover `ranges` (inclusive hash-key ranges, in order),
+    /// with AWS's defaults: 24-hour retention, 1 MiB records, no tags, no encryption.
+    pub fn new(uid: u64, key: StreamKey, mode: StreamMode, ranges: &[(u128, u128)], created_ms: i64) -> Self {
+        StreamRecord {
+            uid,
+            key,
+            status: StreamStatus::Active,
+            mode,
+            created_ms,
+            retention_hours: 24,
+            shards: ranges
+                .iter()
+                .enumerate()
+                .map(|(i, (s, e))| ShardRecord::new(i as u32, *s, *e, created_ms))
+                .collect(),
+            tags: BTreeMap::new(),
+            shard_level_metrics: Vec::new(),
+            max_record_size_kib: default_max_record_kib(),
+            transition_until_ms: None,
+            scalings_ms: Vec::new(),
+            warm_throughput_mibps: None,
+            encryption_key_id: None,
+            key_changes_ms: Vec::new(),
+            resource_policy: None,
+        }
+    }
+
     pub fn open_shards(&self) -> impl Iterator<Item = &ShardRecord> {
         self.shards.iter().filter(|s| s.is_open())
     }
@@ -240,33 +281,10 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> StreamRecord {
-        StreamRecord {
-            uid: 7,
-            key: StreamKey { account: "000000000000".into(), region: "us-east-1".into(), name: name.into() },
-            status: StreamStatus::Active,
-            mode: StreamMode::Provisioned,
-            created_ms: 1,
-            retention_hours: 24,
-            shards: vec![ShardRecord {
-                index: 0,
-                start_hash: 0,
-                end_hash: u128::MAX,
-                created_ms: 1,
-                parent: None,
-                adjacent_parent: None,
-                closed_at_counter: None,
-                closed_ms: None,
-            }],
-            tags: BTreeMap::from([("k".into(), "v".into())]),
-            shard_level_metrics: vec![],
-            max_record_size_kib: 1024,
-            transition_until_ms: None,
-            scalings_ms: vec![],
-            warm_throughput_mibps: None,
-            encryption_key_id: None,
-            key_changes_ms: vec![],
-            resource_policy: None,
-        }
+        let key = StreamKey { account: "000000000000".into(), region: "us-east-1".into(), name: name.into() };
+        let mut s = StreamRecord::new(7, key, StreamMode::Provisioned, &[(0, u128::MAX)], 1);
+        s.tags.insert("k".into(), "v".into());
+        s
     }
 
     #[test]

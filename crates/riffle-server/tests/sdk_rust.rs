@@ -1,73 +1,16 @@
 //! Drives the real `riffle` binary with the AWS SDK for Rust (`aws-sdk-kinesis`).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType, StreamMode, StreamModeDetails};
 
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-impl Server {
-    fn start() -> Server {
-        Self::start_with(&["--limits", "off"])
-    }
-
-    fn start_with(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_riffle"))
-            .args(["serve", "--port", &port.to_string(), "--data-dir"])
-            .arg(dir.path())
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "riffle did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server { child, port, _dir: dir }
-    }
-
-    fn client(&self) -> Client {
-        self.client_as("AKIDTEST", "secret")
-    }
-
-    fn client_as(&self, key: &str, secret: &str) -> Client {
-        let http = aws_smithy_http_client::Builder::new().build_http();
-        let conf = aws_sdk_kinesis::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .retry_config(aws_sdk_kinesis::config::retry::RetryConfig::disabled())
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-            .endpoint_url(format!("http://127.0.0.1:{}", self.port))
-            .http_client(http)
-            .build();
-        Client::from_conf(conf)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
 
 #[tokio::test]
 async fn create_put_get_roundtrip() {
-    let server = Server::start();
-    let kinesis = server.client();
+    let server = Server::start(&["--limits", "off"]);
+    let kinesis = server.client("AKIDTEST", "secret");
     kinesis.create_stream().stream_name("rs").shard_count(3).send().await.unwrap();
     let d = kinesis.describe_stream().stream_name("rs").send().await.unwrap();
     let desc = d.stream_description().unwrap();
@@ -108,8 +51,8 @@ async fn create_put_get_roundtrip() {
 
 #[tokio::test]
 async fn put_records_spread_and_typed_errors() {
-    let server = Server::start();
-    let kinesis = server.client();
+    let server = Server::start(&["--limits", "off"]);
+    let kinesis = server.client("AKIDTEST", "secret");
     kinesis
         .create_stream()
         .stream_name("od")

@@ -92,41 +92,11 @@ pub async fn check(svc: &Arc<StreamsService>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use riffle_meta::ShardRecord;
 
     fn stream(mode: StreamMode) -> StreamRecord {
-        let shards = riffle_types::hash::even_ranges(2)
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| ShardRecord {
-                index: i as u32,
-                start_hash: r.start,
-                end_hash: r.end,
-                created_ms: 0,
-                parent: None,
-                adjacent_parent: None,
-                closed_at_counter: None,
-                closed_ms: None,
-            })
-            .collect();
-        StreamRecord {
-            uid: 9,
-            key: StreamKey { account: "0".repeat(12), region: "r".into(), name: "s".into() },
-            status: StreamStatus::Active,
-            mode,
-            created_ms: 0,
-            retention_hours: 24,
-            shards,
-            tags: Default::default(),
-            shard_level_metrics: vec![],
-            max_record_size_kib: 1024,
-            transition_until_ms: None,
-            scalings_ms: vec![],
-            warm_throughput_mibps: None,
-            encryption_key_id: None,
-            key_changes_ms: vec![],
-            resource_policy: None,
-        }
+        let ranges: Vec<(u128, u128)> = riffle_types::hash::even_ranges(2).iter().map(|r| (r.start, r.end)).collect();
+        let key = StreamKey { account: "0".repeat(12), region: "r".into(), name: "s".into() };
+        StreamRecord::new(9, key, mode, &ranges, 0)
     }
 
     #[test]

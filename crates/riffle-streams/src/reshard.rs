@@ -44,14 +44,8 @@ pub fn split(s: &mut StreamRecord, index: u32, at: u128, end_counter: u64, now: 
     close(&mut s.shards[pi], end_counter, now);
     let next = s.shards.len() as u32;
     let child = |i: u32, start: u128, end: u128| ShardRecord {
-        index: i,
-        start_hash: start,
-        end_hash: end,
-        created_ms: created,
         parent: Some(parent.index),
-        adjacent_parent: None,
-        closed_at_counter: None,
-        closed_ms: None,
+        ..ShardRecord::new(i, start, end, created)
     };
     s.shards.push(child(next, parent.start_hash, at - 1));
     s.shards.push(child(next + 1, at, parent.end_hash));
@@ -70,14 +64,9 @@ pub fn merge(s: &mut StreamRecord, index: u32, adjacent: u32, ends: (u64, u64), 
     close(&mut s.shards[b], ends.1, now);
     let next = s.shards.len() as u32;
     s.shards.push(ShardRecord {
-        index: next,
-        start_hash: start,
-        end_hash: end,
-        created_ms: created,
         parent: Some(index),
         adjacent_parent: Some(adjacent),
-        closed_at_counter: None,
-        closed_ms: None,
+        ..ShardRecord::new(next, start, end, created)
     });
     next
 }
@@ -121,40 +110,12 @@ pub fn scale(s: &mut StreamRecord, target: u32, ends: &HashMap<u32, u64>, now: i
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use riffle_meta::{StreamKey, StreamMode, StreamStatus};
+    use riffle_meta::{StreamKey, StreamMode};
 
     fn stream(n: u32) -> StreamRecord {
-        StreamRecord {
-            uid: 1,
-            key: StreamKey { account: "0".repeat(12), region: "r".into(), name: "s".into() },
-            status: StreamStatus::Active,
-            mode: StreamMode::Provisioned,
-            created_ms: 10_000,
-            retention_hours: 24,
-            shards: even_ranges(n)
-                .into_iter()
-                .enumerate()
-                .map(|(i, r)| ShardRecord {
-                    index: i as u32,
-                    start_hash: r.start,
-                    end_hash: r.end,
-                    created_ms: 10_000,
-                    parent: None,
-                    adjacent_parent: None,
-                    closed_at_counter: None,
-                    closed_ms: None,
-                })
-                .collect(),
-            tags: Default::default(),
-            shard_level_metrics: vec![],
-            max_record_size_kib: 1024,
-            transition_until_ms: None,
-            scalings_ms: vec![],
-            warm_throughput_mibps: None,
-            encryption_key_id: None,
-            key_changes_ms: vec![],
-            resource_policy: None,
-        }
+        let ranges: Vec<(u128, u128)> = even_ranges(n).iter().map(|r| (r.start, r.end)).collect();
+        let key = StreamKey { account: "0".repeat(12), region: "r".into(), name: "s".into() };
+        StreamRecord::new(1, key, StreamMode::Provisioned, &ranges, 10_000)
     }
 
     fn check_invariants(s: &StreamRecord) -> Result<(), TestCaseError> {

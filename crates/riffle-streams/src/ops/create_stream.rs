@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use riffle_meta::{ShardRecord, StreamKey, StreamMode, StreamRecord, StreamStatus};
+use riffle_meta::{StreamKey, StreamMode, StreamRecord, StreamStatus};
 use riffle_types::hash::even_ranges;
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{CreateStreamInput, Empty};
@@ -57,38 +57,15 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Create
             }
         }
         uid = svc.next_uid()?;
-        let shards = even_ranges(shard_count)
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| ShardRecord {
-                index: i as u32,
-                start_hash: r.start,
-                end_hash: r.end,
-                created_ms: now,
-                parent: None,
-                adjacent_parent: None,
-                closed_at_counter: None,
-                closed_ms: None,
-            })
-            .collect();
-        let record = StreamRecord {
-            uid,
-            key: key.clone(),
-            status: if delay.is_zero() { StreamStatus::Active } else { StreamStatus::Creating },
-            mode,
-            created_ms: now,
-            retention_hours: 24,
-            shards,
-            tags: tag_map,
-            shard_level_metrics: Vec::new(),
-            max_record_size_kib: input.max_record_size_in_kib.unwrap_or(1024),
-            transition_until_ms: (!delay.is_zero()).then(|| now + delay.as_millis() as i64),
-            scalings_ms: Vec::new(),
-            warm_throughput_mibps: input.warm_throughput_mibps.filter(|_| mode == StreamMode::OnDemand),
-            encryption_key_id: None,
-            key_changes_ms: Vec::new(),
-            resource_policy: None,
-        };
+        let ranges: Vec<(u128, u128)> = even_ranges(shard_count).iter().map(|r| (r.start, r.end)).collect();
+        let mut record = StreamRecord::new(uid, key.clone(), mode, &ranges, now);
+        if !delay.is_zero() {
+            record.status = StreamStatus::Creating;
+            record.transition_until_ms = Some(now + delay.as_millis() as i64);
+        }
+        record.tags = tag_map;
+        record.max_record_size_kib = input.max_record_size_in_kib.unwrap_or(1024);
+        record.warm_throughput_mibps = input.warm_throughput_mibps.filter(|_| mode == StreamMode::OnDemand);
         svc.meta.put_stream(&record)?;
         catalog.insert(key.clone(), record);
     }
