@@ -140,6 +140,8 @@ struct Segment {
 
 struct Shared {
     storage: Arc<dyn Storage>,
+    /// Per-shard tip watchers: each durable batch sends the shard's next counter.
+    watchers: Mutex<HashMap<ShardKey, tokio::sync::watch::Sender<u64>>>,
     index: RwLock<HashMap<ShardKey, ShardIndex>>,
     segments: RwLock<BTreeMap<u64, Segment>>,
     poisoned: AtomicBool,
@@ -183,6 +185,7 @@ impl Log {
         }
         let shared = Arc::new(Shared {
             storage,
+            watchers: Mutex::new(HashMap::new()),
             index: RwLock::new(index),
             segments: RwLock::new(segments),
             poisoned: AtomicBool::new(false),
@@ -230,6 +233,14 @@ impl Log {
     pub fn forget_stream(&self, stream: u64) {
         self.shared.index.write().expect("lock").retain(|k, _| k.stream != stream);
         let _ = self.send(Command::Forget { stream });
+    }
+
+    /// A receiver that changes whenever new records of `key` become durable and readable:
+    /// the push behind SubscribeToShard (no polling).
+    pub fn watch_tip(&self, key: ShardKey) -> tokio::sync::watch::Receiver<u64> {
+        let mut w = self.shared.watchers.lock().expect("lock");
+        w.retain(|_, tx| tx.receiver_count() > 0);
+        w.entry(key).or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe()
     }
 
     /// The shard's tip, or `None` if nothing was ever written to it.

@@ -262,6 +262,15 @@ impl Writer {
             s.next_counter = m.first_counter + u64::from(m.count);
             s.last_arrival_ms = m.arrival_ms;
         }
+        drop(index);
+        let watchers = self.shared.watchers.lock().expect("lock");
+        if !watchers.is_empty() {
+            for (k, m) in metas {
+                if let Some(tx) = watchers.get(k) {
+                    tx.send_replace(m.first_counter + u64::from(m.count));
+                }
+            }
+        }
     }
 
     /// Seals the active segment when it is big or old enough and starts the next one.

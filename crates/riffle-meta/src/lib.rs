@@ -158,6 +158,21 @@ pub struct StreamRecord {
     /// The stream's resource policy (JSON), if one was put.
     #[serde(default)]
     pub resource_policy: Option<String>,
+    /// Registered enhanced fan-out consumers.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerRecord>,
+}
+
+/// An enhanced fan-out consumer of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerRecord {
+    pub name: String,
+    /// `arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<creation epoch s>`.
+    pub arn: String,
+    pub status: StreamStatus,
+    pub created_ms: i64,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 fn default_max_record_kib() -> u32 {
@@ -189,6 +204,7 @@ impl StreamRecord {
             encryption_key_id: None,
             key_changes_ms: Vec::new(),
             resource_policy: None,
+            consumers: Vec::new(),
         }
     }
 

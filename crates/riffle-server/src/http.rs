@@ -51,6 +51,36 @@ fn json_like(status: u16, content_type: &str, body: Vec<u8>) -> Response {
     r
 }
 
+/// SubscribeToShard: errors before the stream starts are ordinary error responses; then the
+/// body is an event stream, chunked on HTTP/1.1 and framed on HTTP/2.
+async fn subscribe(
+    edge: &Edge,
+    ctx: RequestContext,
+    codec: Codec,
+    value: serde_json::Value,
+) -> Result<Response, AwsError> {
+    use riffle_wire::model::kinesis::SubscribeToShard;
+    let input = edge.router.prepare::<SubscribeToShard>(&edge.streams, &ctx, value)?;
+    let rx = riffle_streams::fanout::subscribe(&edge.streams, input, codec).await.map_err(AwsError::from)?;
+    let mut r = Response::new(axum::body::Body::from_stream(Frames(rx)));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(riffle_wire::eventstream::CONTENT_TYPE));
+    Ok(r)
+}
+
+/// Event-stream frames from a subscription, as a body stream.
+struct Frames(tokio::sync::mpsc::Receiver<bytes::Bytes>);
+
+impl futures_core::Stream for Frames {
+    type Item = Result<bytes::Bytes, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx).map(|f| f.map(Ok))
+    }
+}
+
 /// AWS answers requests outside the JSON protocol with small XML bodies and no content type.
 fn xml(status: StatusCode, body: String) -> Response {
     (status, body).into_response()
@@ -134,6 +164,7 @@ async fn respond(
                 format!("Riffle does not implement {op} yet. See the README for the operations it supports."),
             ));
         }
+        Target::Streaming(op) => op,
         Target::Unknown => unreachable!("handled above"),
     };
     let (account, region, principal) = match &edge.credentials {
@@ -167,6 +198,12 @@ async fn respond(
     };
     let ctx = RequestContext { account, region, request_id: request_id.to_string(), principal };
     tracing::debug!(op, request_id, account = %ctx.account, region = %ctx.region, "request");
+    if op == "SubscribeToShard" {
+        return match subscribe(edge, ctx, codec, value).await {
+            Ok(r) => r,
+            Err(e) => fail(e),
+        };
+    }
     match edge.router.call(edge.streams.clone(), ctx, op, codec, value).await {
         Ok(out) => json_like(200, &ct, out),
         Err(e) => {

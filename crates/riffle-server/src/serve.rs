@@ -71,14 +71,21 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         tls = cfg.tls != Tls::Off,
         "riffle is listening (HTTP/1.1 and HTTP/2)"
     );
+    // On SIGTERM or Ctrl-C, end the event streams first: they would hold a graceful shutdown
+    // open for up to five minutes.
+    let stopping = streams.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        stopping.end_subscriptions();
+    };
     match &cfg.tls {
-        Tls::Off => axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown_signal()).await?,
+        Tls::Off => axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown).await?,
         tls => {
             let (certs, key) = match tls {
                 Tls::Files { cert, key } => crate::tls::load(cert, key)?,
                 _ => crate::tls::self_signed(&cfg.data_dir.join("tls"))?,
             };
-            crate::tls::serve(listener, certs, key, app(edge), shutdown_signal()).await?;
+            crate::tls::serve(listener, certs, key, app(edge), shutdown).await?;
         }
     }
     tracing::info!("shutting down: flushing the log");

@@ -173,3 +173,39 @@ async fn sigv4_verifies_the_sdk_signatures() {
     let err = server.client("AKIAUNKNOWN", "x").list_streams().send().await.unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("UnrecognizedClientException"));
 }
+
+#[tokio::test]
+async fn subscribe_to_shard_with_the_rust_sdk() {
+    use aws_sdk_kinesis::types::{StartingPosition, SubscribeToShardEventStream};
+    let server = Server::start(&["--limits", "off"]);
+    let k = server.client("AKID", "secret");
+    k.create_stream().stream_name("efo").shard_count(1).send().await.unwrap();
+    let arn = k.describe_stream_summary().stream_name("efo").send().await.unwrap();
+    let arn = arn.stream_description_summary().unwrap().stream_arn().to_string();
+    let consumer = k.register_stream_consumer().stream_arn(&arn).consumer_name("rust").send().await.unwrap();
+    let consumer_arn = consumer.consumer().unwrap().consumer_arn().to_string();
+    k.put_record().stream_name("efo").partition_key("k").data(Blob::new("before")).send().await.unwrap();
+    let mut sub = k
+        .subscribe_to_shard()
+        .consumer_arn(&consumer_arn)
+        .shard_id("shardId-000000000000")
+        .starting_position(StartingPosition::builder().r#type(ShardIteratorType::TrimHorizon).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let writer = k.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        writer.put_record().stream_name("efo").partition_key("k").data(Blob::new("pushed")).send().await.unwrap();
+    });
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let ev =
+            tokio::time::timeout(Duration::from_secs(10), sub.event_stream.recv()).await.unwrap().unwrap().unwrap();
+        if let SubscribeToShardEventStream::SubscribeToShardEvent(e) = ev {
+            assert!(!e.continuation_sequence_number().is_empty());
+            seen.extend(e.records().iter().map(|r| r.data().as_ref().to_vec()));
+        }
+    }
+    assert_eq!(seen, vec![b"before".to_vec(), b"pushed".to_vec()]);
+}

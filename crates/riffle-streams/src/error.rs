@@ -37,6 +37,8 @@ pub enum StreamsError {
     #[error("{0}")]
     AccessDenied(String),
     #[error("{0}")]
+    InUse(String),
+    #[error("{0}")]
     ExpiredNextToken(String),
     #[error("shard log: {0}")]
     Log(#[from] riffle_log::LogError),
@@ -62,6 +64,7 @@ impl From<StreamsError> for AwsError {
             ExpiredIterator(_) => AwsError::new("ExpiredIteratorException", message),
             KmsNotFound(_) => AwsError::new("KMSNotFoundException", message),
             AccessDenied(_) => AwsError::new("AccessDeniedException", message),
+            InUse(_) => AwsError::in_use(message),
             ExpiredNextToken(_) => AwsError::new("ExpiredNextTokenException", message),
             Log(err) => {
                 tracing::error!(error = %err, "shard log failure");

@@ -9,9 +9,11 @@
 pub mod autoscale;
 pub mod crypto;
 pub mod error;
+pub mod fanout;
 pub mod limits;
 pub mod ops;
 mod put;
+mod read;
 pub mod reshard;
 pub mod service;
 pub mod shard_map;

@@ -65,6 +65,7 @@ pub struct StreamsService {
     pub(crate) catalog: RwLock<BTreeMap<StreamKey, StreamRecord>>,
     pub(crate) limits: Limits,
     pub(crate) keyring: Keyring,
+    pub(crate) fanout: crate::fanout::Fanout,
 }
 
 const ITERATOR_KEY: &str = "iterator-key";
@@ -114,6 +115,7 @@ impl StreamsService {
             catalog: RwLock::new(catalog),
             limits,
             keyring,
+            fanout: Default::default(),
         }))
     }
 
@@ -373,7 +375,7 @@ impl StreamsService {
         if let Some(key) = text("StreamARN").and_then(from_arn) {
             return Some(key);
         }
-        if let Some(arn) = text("ResourceARN") {
+        if let Some(arn) = text("ResourceARN").or_else(|| text("ConsumerARN")) {
             // A consumer ARN belongs to its stream.
             let stream_part = arn.split("/consumer/").next().unwrap_or(arn);
             return from_arn(stream_part);
@@ -400,6 +402,11 @@ impl StreamsService {
                 crate::autoscale::check(&svc).await;
             }
         });
+    }
+
+    /// Ends every SubscribeToShard stream, so that a graceful shutdown need not wait for them.
+    pub fn end_subscriptions(&self) {
+        self.fanout.end_all();
     }
 
     /// Closes the log, waiting for queued writes.

@@ -4,12 +4,14 @@
 //! - [`schema`]: member tables per operation, with AWS's type checks (`SerializationException`)
 //!   and constraint messages (`ValidationException`).
 //! - [`error`]: [`AwsError`], the one error envelope every layer's errors are mapped into.
+//! - [`eventstream`]: `application/vnd.amazon.eventstream` frames for SubscribeToShard.
 //! - [`router`]: the generic dispatcher from `X-Amz-Target` to a typed operation handler.
 //! - [`sigv4`]: parsing of SigV4 `Authorization` headers and presigned query strings.
 //! - [`model`]: the typed input and output shapes of each service.
 
 pub mod codec;
 pub mod error;
+pub mod eventstream;
 pub mod model;
 pub mod router;
 pub mod schema;

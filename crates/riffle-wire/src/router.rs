@@ -47,6 +47,7 @@ pub struct Router<S> {
     prefix: &'static str,
     ops: HashMap<&'static str, Handler<S>>,
     not_built: HashSet<&'static str>,
+    streaming: HashSet<&'static str>,
     guard: Option<Guard<S>>,
 }
 
@@ -55,6 +56,9 @@ pub struct Router<S> {
 pub enum Target<'a> {
     /// A registered operation.
     Known(&'a str),
+    /// An operation whose output is an event stream, served by the edge itself after
+    /// [`Router::prepare`].
+    Streaming(&'a str),
     /// An operation of this service that Riffle does not build yet.
     NotBuilt(&'a str),
     /// Not an operation of this service.
@@ -63,7 +67,7 @@ pub enum Target<'a> {
 
 impl<S: Send + Sync + 'static> Router<S> {
     pub fn new(prefix: &'static str) -> Self {
-        Router { prefix, ops: HashMap::new(), not_built: HashSet::new(), guard: None }
+        Router { prefix, ops: HashMap::new(), not_built: HashSet::new(), streaming: HashSet::new(), guard: None }
     }
 
     /// Registers the handler of operation `O`.
@@ -98,6 +102,28 @@ impl<S: Send + Sync + 'static> Router<S> {
         self
     }
 
+    /// Declares operations whose output is an event stream (see [`Target::Streaming`]).
+    pub fn streaming(mut self, names: &[&'static str]) -> Self {
+        self.streaming.extend(names);
+        self.not_built.retain(|n| !names.contains(n));
+        self
+    }
+
+    /// Runs the schema check and the guard for operation `O` and deserializes its input, for
+    /// operations the edge serves itself.
+    pub fn prepare<O: Operation>(
+        &self,
+        svc: &S,
+        ctx: &RequestContext,
+        mut body: serde_json::Value,
+    ) -> Result<O::Input, AwsError> {
+        if let Some(g) = &self.guard {
+            g(svc, ctx, O::NAME, &body)?;
+        }
+        schema::check(O::MEMBERS, &mut body)?;
+        serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))
+    }
+
     /// Installs a check that runs before every operation (rate limits, later authorization)
     /// with the caller, the operation name and the decoded body.
     pub fn guard<F, E>(mut self, f: F) -> Self
@@ -118,6 +144,8 @@ impl<S: Send + Sync + 'static> Router<S> {
             Target::Unknown
         } else if self.ops.contains_key(op) {
             Target::Known(op)
+        } else if self.streaming.contains(op) {
+            Target::Streaming(op)
         } else if self.not_built.contains(op) {
             Target::NotBuilt(op)
         } else {
@@ -136,6 +164,7 @@ impl<S: Send + Sync + 'static> Router<S> {
     ) -> Result<Vec<u8>, AwsError> {
         match self.ops.get(op) {
             Some(h) => {
+                // The guard (authorization, rate limits) runs before validation, as AWS's does.
                 if let Some(g) = &self.guard {
                     g(&svc, &ctx, op, &body)?;
                 }

@@ -446,6 +446,14 @@ pub mod patterns {
         arn(s, "stream/", true)
     }
 
+    /// `^(arn):aws.*:kinesis:.*:\d{12}:.*stream\/[a-zA-Z0-9_.-]+\/consumer\/[a-zA-Z0-9_.-]+:[0-9]+`
+    /// (the model's pattern is unanchored at the end; AWS matches a prefix).
+    pub fn consumer_arn(s: &str) -> bool {
+        let Some((stream_part, consumer)) = s.split_once("/consumer/") else { return false };
+        let Some((name, epoch)) = consumer.rsplit_once(':') else { return false };
+        resource_arn(stream_part) && self::name(name) && !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// The shard id pattern, `[a-zA-Z0-9_.-]+`.
     pub fn shard_id(s: &str) -> bool {
         name(s)

@@ -20,10 +20,20 @@ pub async fn handle(svc: Arc<StreamsService>, ctx: RequestContext, input: Delete
                 status: s.status.as_str(),
             });
         }
+        if !s.consumers.is_empty() && !input.enforce_consumer_deletion.unwrap_or(false) {
+            return Err(StreamsError::InUse(format!(
+                "Stream {} under account {} has registered consumers. Deregister them first, or set EnforceConsumerDeletion.",
+                s.key.name, s.key.account
+            )));
+        }
         s.status = StreamStatus::Deleting;
         Ok(s.uid)
     })?;
     tracing::info!(stream = %key.name, "stream deleting");
+    let consumers: Vec<String> = svc.read_stream(&key, |s| Ok(s.consumers.iter().map(|c| c.arn.clone()).collect()))?;
+    for c in consumers {
+        svc.fanout.end_consumer(&c);
+    }
     if delay.is_zero() {
         svc.finish_delete(&key, uid)?;
     } else {

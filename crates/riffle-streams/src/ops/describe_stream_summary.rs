@@ -34,7 +34,7 @@ pub async fn handle(
                 encryption_type: if s.encryption_key_id.is_some() { "KMS" } else { "NONE" },
                 key_id: s.encryption_key_id.clone(),
                 open_shard_count: s.open_shards().count() as u32,
-                consumer_count: 0,
+                consumer_count: s.consumers.len() as u32,
                 max_record_size_in_kib: s.max_record_size_kib,
                 warm_throughput: (committed && s.mode == riffle_meta::StreamMode::OnDemand).then(|| WarmThroughput {
                     target_mibps: s.warm_throughput_mibps.unwrap_or(0),

@@ -9,12 +9,11 @@ use riffle_meta::StreamKey;
 use riffle_types::ShardId;
 use riffle_types::time::civil;
 use riffle_wire::RequestContext;
-use riffle_wire::model::kinesis::{ChildShard, GetRecordsInput, GetRecordsOutput, HashKeyRange, Record};
-use riffle_wire::types::{Blob, Timestamp};
+use riffle_wire::model::kinesis::{GetRecordsInput, GetRecordsOutput};
 
 use crate::error::{Result, StreamsError};
+use crate::read::{child_shards, read_page};
 use crate::service::StreamsService;
-use crate::shard_map;
 use crate::token::IteratorToken;
 
 /// How long an iterator stays valid.
@@ -57,76 +56,22 @@ pub async fn handle(
         let catalog = svc.catalog.read().expect("catalog lock");
         let s = catalog.get(&key).ok_or_else(not_found)?;
         let shard = s.shards.iter().find(|x| x.index == it.shard).cloned().ok_or_else(not_found)?;
-        let children: Vec<ChildShard> = s
-            .shards
-            .iter()
-            .filter(|c| c.parent == Some(it.shard) || c.adjacent_parent == Some(it.shard))
-            .map(|c| ChildShard {
-                shard_id: ShardId(c.index).to_string(),
-                parent_shards: c
-                    .parent
-                    .iter()
-                    .chain(c.adjacent_parent.iter())
-                    .map(|p| ShardId(*p).to_string())
-                    .collect(),
-                hash_key_range: HashKeyRange {
-                    starting_hash_key: c.start_hash.to_string(),
-                    ending_hash_key: c.end_hash.to_string(),
-                },
-            })
-            .collect();
-        (s.uid, shard, i64::from(s.retention_hours) * 3_600_000, children)
+        (s.uid, shard, i64::from(s.retention_hours) * 3_600_000, child_shards(s, it.shard))
     };
     let log_key = ShardKey { stream: uid, shard: it.shard };
     if svc.limits.admit_read(log_key).is_err() {
         return Err(StreamsError::Throughput { shard: shard_id, name: key.name, account: key.account });
     }
     let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l as usize);
-    let log = svc.log.clone();
-    let from = it.counter;
-    let min_arrival = now - retention_ms;
-    let stored = tokio::task::spawn_blocking(move || log.read(log_key, from, min_arrival, limit, MAX_BYTES))
-        .await
-        .map_err(|_| StreamsError::Log(riffle_log::LogError::Closed))??;
-    svc.limits.charge_read(log_key, stored.iter().map(|r| r.data.len() + r.partition_key.len()).sum());
-    let tip = svc.log.tip(log_key);
-    let next = stored.last().map_or(from, |r| r.counter + 1);
-    let behind = match (stored.last(), tip) {
-        (Some(last), Some(t)) if next < t.next_counter => (now - last.arrival_ms).max(0),
-        _ => 0,
-    };
-    // A closed shard is finished once nothing is left to read in it: either the read passed
-    // its last counter, or nothing unexpired remains after the position (no more will come).
-    let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
-    let mut records = Vec::with_capacity(stored.len());
-    for r in stored {
-        // Records written while encryption was on carry their KeyId as the batch label.
-        let (data, encryption_type) = match &r.label {
-            Some(label) => {
-                let key_id = String::from_utf8_lossy(label);
-                let plain = svc.keyring.decrypt(&key_id, uid, &r.data).ok_or_else(|| {
-                    tracing::error!(stream = %key.name, counter = r.counter, "a record does not decrypt with its key");
-                    StreamsError::Log(riffle_log::LogError::Corrupt { segment: 0, offset: 0 })
-                })?;
-                (plain, Some("KMS"))
-            }
-            None => (r.data, None),
-        };
-        records.push(Record {
-            sequence_number: shard_map::sequence_number(&shard, r.counter, r.arrival_ms),
-            approximate_arrival_timestamp: Timestamp(r.arrival_ms),
-            data: Blob(data),
-            partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
-            encryption_type,
-        });
-    }
+    let page = read_page(&svc, &key, uid, &shard, retention_ms, it.counter, limit, MAX_BYTES).await?;
+    svc.limits.charge_read(log_key, page.bytes);
     let next_shard_iterator =
-        (!finished).then(|| IteratorToken { created_ms: now, counter: next, ..it }.encode(&svc.sealer));
+        (!page.finished).then(|| IteratorToken { created_ms: now, counter: page.next, ..it }.encode(&svc.sealer));
     Ok(GetRecordsOutput {
-        records,
+        records: page.records,
         next_shard_iterator,
-        millis_behind_latest: behind,
-        child_shards: finished.then_some(children),
+        millis_behind_latest: page.millis_behind_latest,
+        child_shards: page.finished.then_some(children),
     })
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use riffle_log::ShardKey;
+use riffle_meta::{ShardRecord, StreamKey};
 use riffle_types::{SequenceNumber, ShardId};
 use riffle_wire::RequestContext;
 use riffle_wire::model::kinesis::{GetShardIteratorInput, GetShardIteratorOutput};
@@ -33,7 +34,41 @@ pub async fn handle(
         let shard = s.shards.iter().find(|x| x.index == index).cloned().ok_or_else(not_found)?;
         (s.uid, shard)
     };
-    let kind = input.shard_iterator_type.as_str();
+    let counter = position(
+        &svc,
+        &key,
+        &shard,
+        uid,
+        &input.shard_iterator_type,
+        input.starting_sequence_number.as_deref(),
+        input.timestamp.map(|t| t.0),
+    )?;
+    let token = IteratorToken {
+        created_ms: svc.now_ms(),
+        stream_uid: uid,
+        account: key.account,
+        region: key.region,
+        stream_name: key.name,
+        shard: index,
+        counter,
+    };
+    Ok(GetShardIteratorOutput { shard_iterator: token.encode(&svc.sealer) })
+}
+
+/// The counter a starting position points at in `shard` (GetShardIterator and
+/// SubscribeToShard share it), with AWS's checks and messages.
+pub(crate) fn position(
+    svc: &StreamsService,
+    key: &StreamKey,
+    shard: &ShardRecord,
+    uid: u64,
+    kind_owned: &str,
+    starting_sequence_number: Option<&str>,
+    timestamp: Option<i64>,
+) -> Result<u64> {
+    let index = shard.index;
+    let shard_id = ShardId(index).to_string();
+    let kind = kind_owned;
     let must = |what: &str| {
         StreamsError::InvalidArgument(format!(
             "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and {what}."
@@ -43,13 +78,13 @@ pub async fn handle(
     let tip = svc.log.tip(log_key).map_or(1, |t| t.next_counter);
     let counter = match kind {
         "TRIM_HORIZON" | "LATEST" => {
-            if input.starting_sequence_number.is_some() {
+            if starting_sequence_number.is_some() {
                 return Err(must("also a StartingSequenceNumber"));
             }
             if kind == "TRIM_HORIZON" { 0 } else { tip }
         }
         "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" => {
-            let Some(seq) = &input.starting_sequence_number else {
+            let Some(seq) = starting_sequence_number else {
                 return Err(must("no StartingSequenceNumber"));
             };
             let invalid = |why: &str| {
@@ -72,30 +107,21 @@ pub async fn handle(
         }
         _ => {
             // AT_TIMESTAMP: the schema admits no other value.
-            let Some(ts) = input.timestamp else {
+            let Some(ts) = timestamp else {
                 return Err(StreamsError::InvalidArgument(
                     "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter."
                         .into(),
                 ));
             };
             let now = svc.now_ms();
-            if ts.0 > now {
+            if ts > now {
                 return Err(StreamsError::InvalidArgument(format!(
                     "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {}, currentTimestampInMillis: {now}",
-                    ts.0
+                    ts
                 )));
             }
-            svc.log.counter_at_time(log_key, ts.0, tip)
+            svc.log.counter_at_time(log_key, ts, tip)
         }
     };
-    let token = IteratorToken {
-        created_ms: svc.now_ms(),
-        stream_uid: uid,
-        account: key.account,
-        region: key.region,
-        stream_name: key.name,
-        shard: index,
-        counter,
-    };
-    Ok(GetShardIteratorOutput { shard_iterator: token.encode(&svc.sealer) })
+    Ok(counter)
 }

@@ -7,13 +7,16 @@ use crate::service::StreamsService;
 
 pub(crate) mod account_settings;
 pub mod add_tags_to_stream;
+pub mod consumers;
 pub mod create_stream;
 pub mod decrease_stream_retention_period;
 pub mod delete_resource_policy;
 pub mod delete_stream;
+pub mod deregister_stream_consumer;
 pub mod describe_account_settings;
 pub mod describe_limits;
 pub mod describe_stream;
+pub mod describe_stream_consumer;
 pub mod describe_stream_summary;
 pub mod disable_enhanced_monitoring;
 pub mod enable_enhanced_monitoring;
@@ -23,6 +26,7 @@ pub mod get_resource_policy;
 pub mod get_shard_iterator;
 pub mod increase_stream_retention_period;
 pub mod list_shards;
+pub mod list_stream_consumers;
 pub mod list_streams;
 pub mod list_tags_for_resource;
 pub mod list_tags_for_stream;
@@ -31,6 +35,7 @@ pub(crate) mod monitoring;
 pub mod put_record;
 pub mod put_records;
 pub mod put_resource_policy;
+pub mod register_stream_consumer;
 pub mod remove_tags_from_stream;
 mod reshard_checks;
 pub mod split_shard;
@@ -80,11 +85,15 @@ pub fn router() -> Router<StreamsService> {
         .route::<m::StopStreamEncryption, _, _, _>(stop_stream_encryption::handle)
         .route::<m::PutResourcePolicy, _, _, _>(put_resource_policy::handle)
         .route::<m::GetResourcePolicy, _, _, _>(get_resource_policy::handle)
-        .route::<m::DeleteResourcePolicy, _, _, _>(delete_resource_policy::handle);
+        .route::<m::DeleteResourcePolicy, _, _, _>(delete_resource_policy::handle)
+        .route::<m::RegisterStreamConsumer, _, _, _>(register_stream_consumer::handle)
+        .route::<m::DescribeStreamConsumer, _, _, _>(describe_stream_consumer::handle)
+        .route::<m::DeregisterStreamConsumer, _, _, _>(deregister_stream_consumer::handle)
+        .route::<m::ListStreamConsumers, _, _, _>(list_stream_consumers::handle);
     let r = r.guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body));
     let built = r.operations();
     let not_built: Vec<&'static str> = ALL_OPERATIONS.iter().copied().filter(|o| !built.contains(o)).collect();
-    r.not_built(&not_built)
+    r.not_built(&not_built).streaming(&["SubscribeToShard"])
 }
 
 /// Shared checks for the retention operations.

@@ -786,6 +786,11 @@ pub fn fuzz_all_operations(codec: crate::Codec, body: &[u8]) {
     one::<PutResourcePolicy>(&v);
     one::<GetResourcePolicy>(&v);
     one::<DeleteResourcePolicy>(&v);
+    one::<RegisterStreamConsumer>(&v);
+    one::<DescribeStreamConsumer>(&v);
+    one::<DeregisterStreamConsumer>(&v);
+    one::<ListStreamConsumers>(&v);
+    one::<SubscribeToShard>(&v);
 }
 
 #[cfg(test)]
@@ -1159,4 +1164,193 @@ pub struct ResourceArnInput {
 #[serde(rename_all = "PascalCase")]
 pub struct GetResourcePolicyOutput {
     pub policy: String,
+}
+
+// ---- Consumers (enhanced fan-out) ----
+const CONSUMER_NAME: Member =
+    Member::new("ConsumerName", Ty::Str, &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
+const CONSUMER_ARN: Member = Member::new(
+    "ConsumerARN",
+    Ty::Str,
+    &[
+        Pattern(
+            "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+",
+            patterns::consumer_arn,
+        ),
+        LenMin(1),
+        LenMax(2048),
+    ],
+);
+const STREAM_ARN_REQUIRED: Member = Member::new(
+    "StreamARN",
+    Ty::Str,
+    &[NotNull, Pattern(STREAM_ARN_PATTERN, patterns::stream_arn), LenMin(1), LenMax(2048)],
+);
+
+operation!(
+    RegisterStreamConsumer,
+    RegisterStreamConsumerInput,
+    RegisterStreamConsumerOutput,
+    &[
+        STREAM_ARN_REQUIRED,
+        Member::new("ConsumerName", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]),
+        STREAM_ID,
+        Member::new("Tags", TAG_MAP, &[LenMin(1), LenMax(50), MapKeysLen(1, 128), MapValuesLen(0, 256)]),
+    ]
+);
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterStreamConsumerInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "ConsumerName")]
+    pub consumer_name: String,
+    #[serde(rename = "Tags")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Consumer {
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    pub consumer_status: &'static str,
+    pub consumer_creation_timestamp: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegisterStreamConsumerOutput {
+    pub consumer: Consumer,
+}
+
+const CONSUMER_REF_MEMBERS: &[Member] = &[STREAM_ARN, CONSUMER_NAME, CONSUMER_ARN, STREAM_ID];
+operation!(DescribeStreamConsumer, ConsumerRef, DescribeStreamConsumerOutput, CONSUMER_REF_MEMBERS);
+operation!(DeregisterStreamConsumer, ConsumerRef, Empty, CONSUMER_REF_MEMBERS, true);
+
+/// Names a consumer by ConsumerARN, or by StreamARN and ConsumerName.
+#[derive(Debug, Deserialize)]
+pub struct ConsumerRef {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "ConsumerName")]
+    pub consumer_name: Option<String>,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConsumerDescription {
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    pub consumer_status: &'static str,
+    pub consumer_creation_timestamp: Timestamp,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeStreamConsumerOutput {
+    pub consumer_description: ConsumerDescription,
+}
+
+operation!(
+    ListStreamConsumers,
+    ListStreamConsumersInput,
+    ListStreamConsumersOutput,
+    &[
+        STREAM_ARN_REQUIRED,
+        Member::new("NextToken", Ty::Str, &[LenMin(1), LenMax(1048576)]),
+        Member::new("MaxResults", Ty::Int, &[Min(1), Max(10000)]),
+        Member::new("StreamCreationTimestamp", Ty::Timestamp, &[]),
+        STREAM_ID,
+    ]
+);
+
+#[derive(Debug, Deserialize)]
+pub struct ListStreamConsumersInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults")]
+    pub max_results: Option<u32>,
+    #[serde(rename = "StreamCreationTimestamp")]
+    pub stream_creation_timestamp: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamConsumersOutput {
+    pub consumers: Vec<Consumer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+operation!(
+    SubscribeToShard,
+    SubscribeToShardInput,
+    Empty,
+    &[
+        Member::new(
+            "ConsumerARN",
+            Ty::Str,
+            &[
+                NotNull,
+                Pattern(
+                    "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+",
+                    patterns::consumer_arn
+                ),
+                LenMin(1),
+                LenMax(2048),
+            ]
+        ),
+        STREAM_ID,
+        Member::new("ShardId", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::shard_id), LenMin(1), LenMax(128)]),
+        Member::new(
+            "StartingPosition",
+            Ty::Struct(&[
+                Member::new("Type", Ty::Str, &[NotNull, Enum(ITERATOR_TYPES)]),
+                Member::new("SequenceNumber", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
+                Member::new("Timestamp", Ty::Timestamp, &[]),
+            ]),
+            &[NotNull]
+        ),
+    ]
+);
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StartingPosition {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "SequenceNumber")]
+    pub sequence_number: Option<String>,
+    #[serde(rename = "Timestamp")]
+    pub timestamp: Option<Timestamp>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubscribeToShardInput {
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    #[serde(rename = "ShardId")]
+    pub shard_id: String,
+    #[serde(rename = "StartingPosition")]
+    pub starting_position: StartingPosition,
+}
+
+/// One event of a SubscribeToShard stream.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SubscribeToShardEvent {
+    pub records: Vec<Record>,
+    /// Null only in the last event of a finished closed shard.
+    pub continuation_sequence_number: Option<String>,
+    pub millis_behind_latest: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_shards: Option<Vec<ChildShard>>,
 }
