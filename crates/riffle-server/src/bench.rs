@@ -1,32 +1,55 @@
-//! `riffle bench`: PutRecords load against a running server over loopback. Several connections
-//! each send batches of records with random partition keys for a bounded time (or request
-//! count), then it prints records/s, MiB/s and latency percentiles.
+//! `riffle bench`: drives any Kinesis endpoint (Riffle, kinesalite, kinesis-mock, AWS) over
+//! HTTP/1.1 with AWS JSON requests and reports what it measured, in readable lines and one
+//! JSON line. It creates its own stream and deletes it afterwards. Modes:
+//!
+//! - `put`: connections x PutRecords of `batch` records of `record-size` bytes for `seconds`;
+//!   records/s, MB/s, request latency p50/p99/p999.
+//! - `drain`: writes `records` records, then reads every shard with GetRecords as fast as it
+//!   can; records/s.
+//! - `latency-poll` / `latency-efo`: one writer puts `rate` records/s (each carrying its send
+//!   time); readers poll GetRecords, or hold SubscribeToShard streams; end-to-end latency
+//!   p50/p99 from put to delivery.
+//!
+//! The server should run without throughput limits (`--limits off` for Riffle), as the
+//! emulators have none.
 
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use base64::Engine;
-use bytes::Bytes;
+use base64::engine::general_purpose::STANDARD;
+use bytes::{Buf, Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rand::{RngCore, SeedableRng};
+use serde_json::{Value, json};
+
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Put,
+    Drain,
+    LatencyPoll,
+    LatencyEfo,
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// The server to drive.
+    /// What to measure.
+    #[arg(long, value_enum, default_value = "put")]
+    pub mode: Mode,
+    /// The Kinesis endpoint to drive.
     #[arg(long, default_value = "http://127.0.0.1:4567")]
     pub endpoint: String,
-    /// Stream to write to; created if missing.
-    #[arg(long, default_value = "riffle-bench")]
-    pub stream: String,
-    /// Shards of the stream when it is created.
+    /// Shards of the benchmark's stream.
     #[arg(long, default_value_t = 4)]
     pub shards: u32,
-    /// Concurrent connections.
+    /// Concurrent connections (put).
     #[arg(long, default_value_t = 8)]
     pub connections: usize,
     /// Records per PutRecords call.
@@ -35,134 +58,345 @@ pub struct BenchArgs {
     /// Bytes of data per record.
     #[arg(long, default_value_t = 1024)]
     pub record_size: usize,
-    /// How long to run.
+    /// How long to run (put, latency modes).
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
-    /// Stop after this many calls in all, if sooner.
-    #[arg(long)]
-    pub max_requests: Option<u64>,
+    /// Records to write and then read (drain).
+    #[arg(long, default_value_t = 200_000)]
+    pub records: u64,
+    /// Records per second the writer puts (latency modes).
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u64,
+    /// A label for the JSON line (e.g. the server's name).
+    #[arg(long, default_value = "riffle")]
+    pub label: String,
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-const BODIES_PER_CONNECTION: usize = 4;
+/// A JSON 1.1 client with a well-formed (unverified) SigV4 header, as emulators accept.
+#[derive(Clone)]
+struct Kinesis {
+    http: HttpClient,
+    endpoint: String,
+}
 
-/// A PutRecords body of `args.batch` random records with random partition keys.
-fn put_records_body(args: &BenchArgs, rng: &mut impl RngCore) -> Bytes {
-    let mut data = vec![0u8; args.record_size];
-    let entries: Vec<serde_json::Value> = (0..args.batch)
+impl Kinesis {
+    fn request(&self, op: &str, body: Bytes) -> anyhow::Result<Request<Full<Bytes>>> {
+        Ok(Request::post(&self.endpoint)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("Kinesis_20131202.{op}"))
+            .header("x-amz-date", "20260101T000000Z")
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+            )
+            .body(Full::new(body))?)
+    }
+
+    async fn raw(&self, op: &str, body: Bytes) -> anyhow::Result<(u16, Bytes)> {
+        let resp = self.http.request(self.request(op, body)?).await?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.into_body().collect().await?.to_bytes()))
+    }
+
+    async fn call(&self, op: &str, body: Value) -> anyhow::Result<Value> {
+        let (status, bytes) = self.raw(op, body.to_string().into()).await?;
+        if status != 200 {
+            bail!("{op} failed: {status} {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(if bytes.is_empty() { json!({}) } else { serde_json::from_slice(&bytes)? })
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_micros() as u64
+}
+
+/// A PutRecords body of `n` random records of `size` bytes; each starts with its send time
+/// when `stamp` is set (filled in just before sending).
+fn records_body(stream: &str, n: usize, size: usize, rng: &mut impl RngCore) -> Value {
+    let mut data = vec![0u8; size.max(8)];
+    let entries: Vec<Value> = (0..n)
         .map(|_| {
             rng.fill_bytes(&mut data);
-            serde_json::json!({
+            json!({
                 "PartitionKey": format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
-                "Data": base64::engine::general_purpose::STANDARD.encode(&data),
+                "Data": STANDARD.encode(&data),
             })
         })
         .collect();
-    serde_json::json!({"StreamName": args.stream, "Records": entries}).to_string().into()
+    json!({"StreamName": stream, "Records": entries})
 }
 
-async fn call(client: &HttpClient, endpoint: &str, op: &str, body: Bytes) -> anyhow::Result<(u16, Bytes)> {
-    let req = Request::post(endpoint)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("Kinesis_20131202.{op}"))
-        .header("x-amz-date", "20260101T000000Z")
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
-        )
-        .body(Full::new(body))?;
-    let resp = client.request(req).await?;
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await?.to_bytes();
-    Ok((status, body))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
+async fn create_stream(k: &Kinesis, name: &str, shards: u32) -> anyhow::Result<Vec<String>> {
+    k.call("CreateStream", json!({"StreamName": name, "ShardCount": shards}))
+        .await
+        .context("is the server running?")?;
+    for _ in 0..600 {
+        let d = k.call("DescribeStream", json!({"StreamName": name})).await?;
+        if d["StreamDescription"]["StreamStatus"] == "ACTIVE" {
+            let ids = d["StreamDescription"]["Shards"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|s| s["ShardId"].as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            return Ok(ids);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    bail!("stream {name} never became ACTIVE")
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-    let create = serde_json::json!({"StreamName": args.stream, "ShardCount": args.shards});
-    let (status, body) = call(&client, &args.endpoint, "CreateStream", create.to_string().into())
-        .await
-        .context("is the server running?")?;
-    if status != 200 && !String::from_utf8_lossy(&body).contains("ResourceInUseException") {
-        bail!("CreateStream failed: {status} {}", String::from_utf8_lossy(&body));
-    }
-    loop {
-        let d = serde_json::json!({"StreamName": args.stream}).to_string();
-        let (_, body) = call(&client, &args.endpoint, "DescribeStreamSummary", d.into()).await?;
-        if String::from_utf8_lossy(&body).contains("\"ACTIVE\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Request bodies are built before the clock starts, so that the client's JSON and base64
-    // work is not measured: each connection cycles through its own few distinct bodies.
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    let k = Kinesis { http: Client::builder(TokioExecutor::new()).build(connector), endpoint: args.endpoint.clone() };
+    let stream = format!("riffle-bench-{:08x}", rand::random::<u32>());
+    let shard_ids = create_stream(&k, &stream, args.shards).await?;
+    let result = match args.mode {
+        Mode::Put => put(&k, &stream, &args).await,
+        Mode::Drain => drain(&k, &stream, &shard_ids, &args).await,
+        Mode::LatencyPoll | Mode::LatencyEfo => latency(&k, &stream, &shard_ids, &args).await,
+    };
+    let _ = k.call("DeleteStream", json!({"StreamName": stream, "EnforceConsumerDeletion": true})).await;
+    let mut report = result?;
+    report["label"] = json!(args.label);
+    report["mode"] = json!(format!("{:?}", args.mode));
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+async fn put(k: &Kinesis, stream: &str, args: &BenchArgs) -> anyhow::Result<Value> {
+    // Bodies are built before the clock starts: the client's JSON work is not measured.
     let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
     let bodies: Vec<Vec<Bytes>> = (0..args.connections)
-        .map(|_| (0..BODIES_PER_CONNECTION).map(|_| put_records_body(&args, &mut rng)).collect())
+        .map(|_| {
+            (0..4).map(|_| records_body(stream, args.batch, args.record_size, &mut rng).to_string().into()).collect()
+        })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(args.max_requests.unwrap_or(u64::MAX)));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for mine in bodies {
-        let client = client.clone();
-        let args = args.clone();
-        let budget = budget.clone();
+        let k = k.clone();
+        let batch = args.batch as u64;
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut records = 0u64;
+            let (mut ok, mut latencies) = (0u64, Vec::new());
             for body in mine.iter().cycle() {
                 if Instant::now() >= deadline {
                     break;
                 }
-                let take = |b: u64| b.checked_sub(1);
-                if budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, take).is_err() {
-                    break;
-                }
                 let t = Instant::now();
-                let (status, resp) = call(&client, &args.endpoint, "PutRecords", body.clone()).await?;
+                let (status, resp) = k.raw("PutRecords", body.clone()).await?;
                 latencies.push(t.elapsed());
                 if status != 200 {
                     bail!("PutRecords failed: {status} {}", String::from_utf8_lossy(&resp));
                 }
-                let v: serde_json::Value = serde_json::from_slice(&resp)?;
-                let failed = v["FailedRecordCount"].as_u64().unwrap_or(0);
-                records += args.batch as u64 - failed;
+                let v: Value = serde_json::from_slice(&resp)?;
+                ok += batch - v["FailedRecordCount"].as_u64().unwrap_or(0);
             }
-            Ok::<_, anyhow::Error>((records, latencies))
+            Ok::<_, anyhow::Error>((ok, latencies))
         }));
     }
-    let mut records = 0u64;
-    let mut latencies = Vec::new();
+    let (mut records, mut latencies) = (0u64, Vec::new());
     for t in tasks {
         let (r, l) = t.await??;
         records += r;
         latencies.extend(l);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let secs = started.elapsed().as_secs_f64();
     latencies.sort();
-    let mib = records as f64 * args.record_size as f64 / (1024.0 * 1024.0);
+    let rps = records as f64 / secs;
+    let mbps = records as f64 * args.record_size as f64 / 1e6 / secs;
+    let (p50, p99, p999) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99), percentile(&latencies, 0.999));
     println!(
-        "riffle bench: {} connections x PutRecords of {} x {} B on {} shards, {:.1} s",
-        args.connections, args.batch, args.record_size, args.shards, elapsed
+        "put: {} connections x {} x {} B on {} shards, {:.1} s: {:.0} records/s, {:.1} MB/s, latency ms p50 {:.1} p99 {:.1} p999 {:.1}",
+        args.connections, args.batch, args.record_size, args.shards, secs, rps, mbps, p50, p99, p999
     );
-    println!("  calls        {}", latencies.len());
-    println!("  records/s    {:.0}", records as f64 / elapsed);
-    println!("  MiB/s        {:.1}", mib / elapsed);
+    Ok(
+        json!({"records_per_sec": rps, "mb_per_sec": mbps, "p50_ms": p50, "p99_ms": p99, "p999_ms": p999, "calls": latencies.len()}),
+    )
+}
+
+async fn drain(k: &Kinesis, stream: &str, shard_ids: &[String], args: &BenchArgs) -> anyhow::Result<Value> {
+    let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
+    let mut written = 0u64;
+    while written < args.records {
+        let n = (args.records - written).min(args.batch as u64) as usize;
+        let out = k.call("PutRecords", records_body(stream, n, args.record_size, &mut rng)).await?;
+        written += n as u64 - out["FailedRecordCount"].as_u64().unwrap_or(0);
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for shard in shard_ids {
+        let (k, stream, shard) = (k.clone(), stream.to_string(), shard.clone());
+        tasks.push(tokio::spawn(async move {
+            let it = k
+                .call(
+                    "GetShardIterator",
+                    json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+                )
+                .await?;
+            let mut it = it["ShardIterator"].as_str().map(str::to_string);
+            let mut got = 0u64;
+            while let Some(i) = it {
+                let out = k.call("GetRecords", json!({"ShardIterator": i, "Limit": 10000})).await?;
+                let n = out["Records"].as_array().map_or(0, Vec::len) as u64;
+                got += n;
+                if n == 0 {
+                    break;
+                }
+                it = out["NextShardIterator"].as_str().map(str::to_string);
+            }
+            Ok::<_, anyhow::Error>(got)
+        }));
+    }
+    let mut read = 0u64;
+    for t in tasks {
+        read += t.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let rps = read as f64 / secs;
     println!(
-        "  latency ms   p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}",
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.90).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        percentile(&latencies, 1.0).as_secs_f64() * 1e3,
+        "drain: {read} of {written} records of {} B from {} shards in {secs:.2} s: {rps:.0} records/s",
+        args.record_size,
+        shard_ids.len()
     );
-    Ok(())
+    if read < written {
+        bail!("read {read} records but wrote {written}");
+    }
+    Ok(json!({"records_per_sec": rps, "records": read, "seconds": secs}))
+}
+
+/// The send time (microseconds) a latency record carries in its first 8 bytes.
+fn sent_at(data_b64: &str) -> Option<u64> {
+    let raw = STANDARD.decode(data_b64).ok()?;
+    Some(u64::from_be_bytes(raw.get(..8)?.try_into().ok()?))
+}
+
+async fn latency(k: &Kinesis, stream: &str, shard_ids: &[String], args: &BenchArgs) -> anyhow::Result<Value> {
+    let efo = args.mode == Mode::LatencyEfo;
+    let samples = Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
+    let stop = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::new();
+    let consumer = if efo {
+        let d = k.call("DescribeStreamSummary", json!({"StreamName": stream})).await?;
+        let arn = d["StreamDescriptionSummary"]["StreamARN"].as_str().context("no StreamARN")?.to_string();
+        let c = k.call("RegisterStreamConsumer", json!({"StreamARN": arn, "ConsumerName": "bench"})).await?;
+        let carn = c["Consumer"]["ConsumerARN"].as_str().context("no ConsumerARN")?.to_string();
+        for _ in 0..200 {
+            let d = k.call("DescribeStreamConsumer", json!({"ConsumerARN": carn})).await?;
+            if d["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Some(carn)
+    } else {
+        None
+    };
+    for shard in shard_ids {
+        let (k, stream, shard, samples, stop) =
+            (k.clone(), stream.to_string(), shard.clone(), samples.clone(), stop.clone());
+        let consumer = consumer.clone();
+        readers.push(tokio::spawn(async move {
+            let record = |v: &Value| {
+                if let Some(t) = v["Data"].as_str().and_then(sent_at) {
+                    let lat = now_micros().saturating_sub(t);
+                    samples.lock().expect("lock").push(Duration::from_micros(lat));
+                }
+            };
+            match consumer {
+                Some(carn) => {
+                    let body = json!({"ConsumerARN": carn, "ShardId": shard, "StartingPosition": {"Type": "LATEST"}});
+                    let resp = k.http.request(k.request("SubscribeToShard", body.to_string().into())?).await?;
+                    let mut body = resp.into_body();
+                    let mut buf = BytesMut::new();
+                    while stop.load(Ordering::Relaxed) == 0 {
+                        let Some(frame) =
+                            tokio::time::timeout(Duration::from_millis(200), body.frame()).await.ok().flatten()
+                        else {
+                            continue;
+                        };
+                        if let Ok(data) = frame?.into_data() {
+                            buf.extend_from_slice(&data);
+                        }
+                        while buf.len() >= 4 {
+                            let total = u32::from_be_bytes(buf[..4].try_into().expect("4 bytes")) as usize;
+                            if buf.len() < total {
+                                break;
+                            }
+                            let mut frame = buf.split_to(total).freeze();
+                            let msg = aws_smithy_eventstream::frame::read_message_from(&mut frame)?;
+                            if let Ok(v) = serde_json::from_slice::<Value>(msg.payload()) {
+                                for r in v["Records"].as_array().into_iter().flatten() {
+                                    record(r);
+                                }
+                            }
+                            let _ = frame.remaining();
+                        }
+                    }
+                }
+                None => {
+                    let it = k
+                        .call(
+                            "GetShardIterator",
+                            json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": "LATEST"}),
+                        )
+                        .await?;
+                    let mut it = it["ShardIterator"].as_str().map(str::to_string);
+                    while let (Some(i), 0) = (&it, stop.load(Ordering::Relaxed)) {
+                        let out = k.call("GetRecords", json!({"ShardIterator": i})).await?;
+                        for r in out["Records"].as_array().into_iter().flatten() {
+                            record(r);
+                        }
+                        it = out["NextShardIterator"].as_str().map(str::to_string);
+                    }
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await; // readers are in place
+    let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
+    let per_tick = (args.rate / 100).max(1);
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut sent = 0u64;
+    while Instant::now() < deadline {
+        tick.tick().await;
+        let mut data = vec![0u8; args.record_size.max(8)];
+        let entries: Vec<Value> = (0..per_tick)
+            .map(|_| {
+                rng.fill_bytes(&mut data);
+                data[..8].copy_from_slice(&now_micros().to_be_bytes());
+                json!({"PartitionKey": format!("{:x}", rng.next_u64()), "Data": STANDARD.encode(&data)})
+            })
+            .collect();
+        k.call("PutRecords", json!({"StreamName": stream, "Records": entries})).await?;
+        sent += per_tick;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(1, Ordering::Relaxed);
+    for r in readers {
+        let _ = tokio::time::timeout(Duration::from_secs(2), r).await;
+    }
+    let mut s = samples.lock().expect("lock").clone();
+    s.sort();
+    let (p50, p99) = (percentile(&s, 0.5), percentile(&s, 0.99));
+    println!(
+        "{}: {} records at {}/s, {} delivered, end-to-end ms p50 {p50:.2} p99 {p99:.2}",
+        if efo { "latency-efo" } else { "latency-poll" },
+        sent,
+        args.rate,
+        s.len()
+    );
+    Ok(json!({"sent": sent, "delivered": s.len(), "p50_ms": p50, "p99_ms": p99}))
 }

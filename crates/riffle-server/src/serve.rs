@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use riffle_log::{FsStorage, Log, LogOptions, SyncMode};
 use riffle_meta::RedbStore;
 use riffle_streams::crypto::Keyring;
@@ -79,7 +80,16 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         stopping.end_subscriptions();
     };
     match &cfg.tls {
-        Tls::Off => axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown).await?,
+        // TCP_NODELAY: event-stream frames and small replies must not wait for Nagle's
+        // algorithm (with delayed ACKs that costs ~40 ms per frame).
+        Tls::Off => {
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::warn!(error = %e, "could not set TCP_NODELAY");
+                }
+            });
+            axum::serve(listener, app(edge)).with_graceful_shutdown(shutdown).await?
+        }
         tls => {
             let (certs, key) = match tls {
                 Tls::Files { cert, key } => crate::tls::load(cert, key)?,

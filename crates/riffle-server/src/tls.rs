@@ -71,6 +71,7 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
+        let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(app.clone());
         let watcher = graceful.watcher();
