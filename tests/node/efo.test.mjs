@@ -3,12 +3,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import {
   KinesisClient,
@@ -20,38 +17,15 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { NodeHttp2Handler } from "@smithy/node-http-handler";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const RIFFLE_BIN = process.env.RIFFLE_BIN || path.join(here, "..", "..", "target", "debug", "riffle");
+import { startRiffle } from "./helpers.mjs";
 
 let proc;
 let port;
 let dataDir;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 before(async () => {
-  port = await freePort();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "riffle-node-efo-"));
-  proc = spawn(RIFFLE_BIN, ["serve", "--port", String(port), "--data-dir", dataDir, "--limits", "off"], { stdio: "ignore" });
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise((resolve) => {
-      const sock = net.connect({ host: "127.0.0.1", port });
-      sock.once("connect", () => (sock.destroy(), resolve(true)));
-      sock.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("riffle did not start");
+  ({ proc, port } = await startRiffle(dataDir, ["--limits", "off"]));
 });
 
 after(() => {
