@@ -12,8 +12,6 @@
 //! Member tables are declared next to each operation's shapes in [`crate::model`]; their order
 //! is AWS's, since it decides the order of messages.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use crate::error::AwsError;
@@ -182,6 +180,24 @@ fn type_check(ty: Ty, v: &mut Value) -> Result<(), String> {
     }
 }
 
+/// AWS's message for a string that is not valid base64, given the decoder's complaint.
+pub fn base64_error(s: &str, e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidLastSymbol(_, _) => {
+            format!("'{s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected")
+        }
+        base64::DecodeError::InvalidByte(at, b) => format!(
+            "'{s}' can not be converted to a Blob: Invalid Base64 character: '{}'",
+            s.get(*at..).and_then(|t| t.chars().next()).unwrap_or(*b as char)
+        ),
+        _ => format!("'{s}' can not be converted to a Blob: Invalid Base64 character: '='"),
+    }
+}
+
+/// Checks a base64 blob without decoding it: the length, and that every character is in
+/// the alphabet with padding only at the end. The one error this cannot see (a last symbol
+/// with stray low bits) is reported, with the same message, when the blob is decoded into
+/// its typed input ([`crate::types::Blob`]). Decoding once, not twice, is the point.
 fn check_base64(s: &str) -> Result<(), String> {
     if !s.len().is_multiple_of(4) {
         return Err(format!(
@@ -189,17 +205,16 @@ fn check_base64(s: &str) -> Result<(), String> {
             s.len()
         ));
     }
-    match STANDARD.decode(s.as_bytes()) {
-        Ok(_) => Ok(()),
-        Err(base64::DecodeError::InvalidLastSymbol(_, _)) => {
-            Err(format!("'{s}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"))
-        }
-        Err(base64::DecodeError::InvalidByte(at, b)) => Err(format!(
-            "'{s}' can not be converted to a Blob: Invalid Base64 character: '{}'",
-            s[at..].chars().next().unwrap_or(b as char)
-        )),
-        Err(_) => Err(format!("'{s}' can not be converted to a Blob: Invalid Base64 character: '='")),
+    let b = s.as_bytes();
+    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
+    let alphabet = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    if let Some(at) = b[..b.len() - pad.min(b.len())].iter().position(|c| !alphabet(*c)) {
+        return Err(base64_error(s, &base64::DecodeError::InvalidByte(at, b[at])));
     }
+    if pad > 2 {
+        return Err(base64_error(s, &base64::DecodeError::InvalidPadding));
+    }
+    Ok(())
 }
 
 /// Decoded length of a base64 string that passed [`check_base64`].

@@ -26,7 +26,10 @@ impl Serialize for Blob {
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        STANDARD.decode(s.as_bytes()).map(|v| Blob(Bytes::from(v))).map_err(D::Error::custom)
+        STANDARD
+            .decode(s.as_bytes())
+            .map(|v| Blob(Bytes::from(v)))
+            .map_err(|e| D::Error::custom(crate::schema::base64_error(&s, &e)))
     }
 }
 
