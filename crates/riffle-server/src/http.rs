@@ -14,7 +14,7 @@ use rand::RngCore;
 use riffle_streams::StreamsService;
 use riffle_wire::router::Target;
 use riffle_wire::sigv4::{self, AuthParts, verify};
-use riffle_wire::{AwsError, Codec, RequestContext, Router};
+use riffle_wire::{AwsError, Codec, Decoded, RequestContext, Router};
 
 /// The largest request body accepted: a 10 MiB PutRecords, base64-inflated, with room to spare.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
@@ -141,14 +141,23 @@ async fn respond(
     // The response's content type echoes the request's.
     let ct = content_type.split(';').next().unwrap_or("").trim().to_string();
     let fail = |e: AwsError| json_like(e.status, &ct, e.body(codec));
-    let value = match codec.decode(&body) {
-        Ok(v) => v,
-        Err(e) => return fail(e),
+    let op = edge.router.target(target);
+    // The hot operations first try their typed fast path; a body it takes is valid JSON for a
+    // known operation, so no error that the generic order below would give first is skipped.
+    let fast = match (codec, op) {
+        (Codec::Json, Target::Known(name)) => edge.router.fast_decode(name, &body),
+        _ => None,
     };
-    let op = match edge.router.target(target) {
-        Target::Unknown => return fail(AwsError::bare("UnknownOperationException")),
-        t => t,
+    let decoded = match fast {
+        Some(d) => d,
+        None => match codec.decode(&body) {
+            Ok(v) => Decoded::Value(v),
+            Err(e) => return fail(e),
+        },
     };
+    if op == Target::Unknown {
+        return fail(AwsError::bare("UnknownOperationException"));
+    }
     if body.is_empty() {
         return fail(AwsError::bare("SerializationException"));
     }
@@ -199,12 +208,16 @@ async fn respond(
     let ctx = RequestContext { account, region, request_id: request_id.to_string(), principal };
     tracing::debug!(op, request_id, account = %ctx.account, region = %ctx.region, "request");
     if op == "SubscribeToShard" {
+        let value = match decoded {
+            Decoded::Value(v) => v,
+            Decoded::Typed(_, v) => v,
+        };
         return match subscribe(edge, ctx, codec, value).await {
             Ok(r) => r,
             Err(e) => fail(e),
         };
     }
-    match edge.router.call(edge.streams.clone(), ctx, op, codec, value).await {
+    match edge.router.call(edge.streams.clone(), ctx, op, codec, decoded).await {
         Ok(out) => json_like(200, &ct, out),
         Err(e) => {
             if e.status >= 500 {

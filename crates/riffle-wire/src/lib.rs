@@ -20,4 +20,4 @@ pub mod types;
 
 pub use codec::Codec;
 pub use error::AwsError;
-pub use router::{Operation, RequestContext, Router};
+pub use router::{Decoded, Operation, RequestContext, Router};

@@ -34,11 +34,39 @@ pub trait Operation {
     const EMPTY_OUTPUT: bool = false;
     type Input: DeserializeOwned + Send + 'static;
     type Output: Serialize + Send + 'static;
+
+    /// A fast path for the common, valid request: the typed input decoded straight from a
+    /// JSON body, after checking every constraint of [`Operation::MEMBERS`] in code, plus the
+    /// members the guard reads (StreamName, StreamARN). `None` sends the request down the
+    /// generic path, which produces AWS's exact error for whatever is wrong; so a fast path
+    /// may refuse anything, but must never accept what the generic path would reject.
+    fn fast_json(_body: &[u8]) -> Option<(Self::Input, serde_json::Value)> {
+        None
+    }
 }
+
+/// A request body on its way to an operation.
+pub enum Decoded {
+    /// The generic form: checked against the member table, then deserialized.
+    Value(serde_json::Value),
+    /// Already typed by [`Operation::fast_json`], with the guard's view of it.
+    Typed(Box<dyn std::any::Any + Send>, serde_json::Value),
+}
+
+impl Decoded {
+    /// What the guard reads.
+    pub fn view(&self) -> &serde_json::Value {
+        match self {
+            Decoded::Value(v) | Decoded::Typed(_, v) => v,
+        }
+    }
+}
+
+type FastDecode = fn(&[u8]) -> Option<Decoded>;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Handler<S> =
-    Box<dyn Fn(Arc<S>, RequestContext, serde_json::Value, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>> + Send + Sync>;
+    Box<dyn Fn(Arc<S>, RequestContext, Decoded, Codec) -> BoxFuture<Result<Vec<u8>, AwsError>> + Send + Sync>;
 
 type Guard<S> = Box<dyn Fn(&S, &RequestContext, &str, &serde_json::Value) -> Result<(), AwsError> + Send + Sync>;
 
@@ -46,6 +74,7 @@ type Guard<S> = Box<dyn Fn(&S, &RequestContext, &str, &serde_json::Value) -> Res
 pub struct Router<S> {
     prefix: &'static str,
     ops: HashMap<&'static str, Handler<S>>,
+    fast: HashMap<&'static str, FastDecode>,
     not_built: HashSet<&'static str>,
     streaming: HashSet<&'static str>,
     guard: Option<Guard<S>>,
@@ -67,7 +96,14 @@ pub enum Target<'a> {
 
 impl<S: Send + Sync + 'static> Router<S> {
     pub fn new(prefix: &'static str) -> Self {
-        Router { prefix, ops: HashMap::new(), not_built: HashSet::new(), streaming: HashSet::new(), guard: None }
+        Router {
+            prefix,
+            ops: HashMap::new(),
+            fast: HashMap::new(),
+            not_built: HashSet::new(),
+            streaming: HashSet::new(),
+            guard: None,
+        }
     }
 
     /// Registers the handler of operation `O`.
@@ -81,18 +117,31 @@ impl<S: Send + Sync + 'static> Router<S> {
         let handler = Arc::new(handler);
         self.ops.insert(
             O::NAME,
-            Box::new(move |svc, ctx, mut body, codec| {
+            Box::new(move |svc, ctx, body, codec| {
                 let handler = handler.clone();
                 Box::pin(async move {
-                    schema::check(O::MEMBERS, &mut body)?;
-                    let input: O::Input =
-                        serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))?;
+                    let input: O::Input = match body {
+                        Decoded::Value(mut body) => {
+                            schema::check(O::MEMBERS, &mut body)?;
+                            serde_json::from_value(body).map_err(|e| AwsError::serialization(e.to_string()))?
+                        }
+                        Decoded::Typed(input, _) => *input.downcast::<O::Input>().expect("typed by this operation"),
+                    };
                     let output = handler(svc, ctx, input).await.map_err(Into::into)?;
                     Ok(if O::EMPTY_OUTPUT { Vec::new() } else { codec.encode(&output) })
                 })
             }),
         );
+        self.fast.insert(O::NAME, |body| {
+            O::fast_json(body)
+                .map(|(input, view)| Decoded::Typed(Box::new(input) as Box<dyn std::any::Any + Send>, view))
+        });
         self
+    }
+
+    /// The fast path of `op` for a JSON body, if it has one and the body takes it.
+    pub fn fast_decode(&self, op: &str, body: &[u8]) -> Option<Decoded> {
+        self.fast.get(op).and_then(|f| f(body))
     }
 
     /// Declares operations that exist in the AWS API but are not built yet: they answer
@@ -160,13 +209,13 @@ impl<S: Send + Sync + 'static> Router<S> {
         ctx: RequestContext,
         op: &str,
         codec: Codec,
-        body: serde_json::Value,
+        body: Decoded,
     ) -> Result<Vec<u8>, AwsError> {
         match self.ops.get(op) {
             Some(h) => {
                 // The guard (authorization, rate limits) runs before validation, as AWS's does.
                 if let Some(g) = &self.guard {
-                    g(&svc, &ctx, op, &body)?;
+                    g(&svc, &ctx, op, body.view())?;
                 }
                 h(svc, ctx, body, codec).await
             }

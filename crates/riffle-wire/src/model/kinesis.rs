@@ -93,6 +93,19 @@ macro_rules! operation {
     ($ty:ident, $input:ty, $output:ty, $members:expr) => {
         operation!($ty, $input, $output, $members, false);
     };
+    ($ty:ident, $input:ty, $output:ty, $members:expr, fast = $fast:path) => {
+        #[doc = concat!("The `", stringify!($ty), "` operation.")]
+        pub struct $ty;
+        impl Operation for $ty {
+            const NAME: &'static str = stringify!($ty);
+            const MEMBERS: &'static [Member] = $members;
+            type Input = $input;
+            type Output = $output;
+            fn fast_json(body: &[u8]) -> Option<(Self::Input, serde_json::Value)> {
+                $fast(body)
+            }
+        }
+    };
     ($ty:ident, $input:ty, $output:ty, $members:expr, $empty:expr) => {
         #[doc = concat!("The `", stringify!($ty), "` operation.")]
         pub struct $ty;
@@ -410,20 +423,17 @@ pub struct ListShardsOutput {
 // ---- PutRecord ----
 const DATA_MAX: usize = 10_485_760;
 
-operation!(
-    PutRecord,
-    PutRecordInput,
-    PutRecordOutput,
-    &[
-        Member::new("SequenceNumberForOrdering", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
-        Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-        Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
-        Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
-        STREAM_NAME,
-        STREAM_ARN,
-        STREAM_ID,
-    ]
-);
+operation!(PutRecord, PutRecordInput, PutRecordOutput, PUT_RECORD_MEMBERS, fast = super::fast::put_record);
+
+const PUT_RECORD_MEMBERS: &[Member] = &[
+    Member::new("SequenceNumberForOrdering", Ty::Str, &[Pattern("0|([1-9]\\d{0,128})", patterns::sequence_number)]),
+    Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
+    Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
+    Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
+    STREAM_NAME,
+    STREAM_ARN,
+    STREAM_ID,
+];
 
 #[derive(Debug, Deserialize)]
 pub struct PutRecordInput {
@@ -449,28 +459,25 @@ pub struct PutRecordOutput {
 }
 
 // ---- PutRecords ----
-operation!(
-    PutRecords,
-    PutRecordsInput,
-    PutRecordsOutput,
-    &[
-        Member::new(
-            "Records",
-            Ty::List(
-                &Ty::Struct(&[
-                    Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
-                    Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
-                    Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
-                ]),
-                "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry"
-            ),
-            &[NotNull, LenMin(1), LenMax(500)],
+operation!(PutRecords, PutRecordsInput, PutRecordsOutput, PUT_RECORDS_MEMBERS, fast = super::fast::put_records);
+
+const PUT_RECORDS_MEMBERS: &[Member] = &[
+    Member::new(
+        "Records",
+        Ty::List(
+            &Ty::Struct(&[
+                Member::new("PartitionKey", Ty::Str, &[NotNull, LenMin(1), LenMax(256)]),
+                Member::new("ExplicitHashKey", Ty::Str, &[Pattern("0|([1-9]\\d{0,38})", patterns::hash_key)]),
+                Member::new("Data", Ty::Blob, &[NotNull, LenMax(DATA_MAX)]),
+            ]),
+            "com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry",
         ),
-        STREAM_NAME,
-        STREAM_ARN,
-        STREAM_ID,
-    ]
-);
+        &[NotNull, LenMin(1), LenMax(500)],
+    ),
+    STREAM_NAME,
+    STREAM_ARN,
+    STREAM_ID,
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
