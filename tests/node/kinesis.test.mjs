@@ -35,6 +35,8 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler";
 
+import { canConnect, freePort } from "./helpers.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, "..", "..");
 const RIFFLE_BIN = process.env.RIFFLE_BIN || path.join(REPO, "target", "debug", "riffle");
@@ -48,29 +50,6 @@ let dataDir;
 let endpoint;
 let client;
 let logPath;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function canConnect(p) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: "127.0.0.1", port: p });
-    sock.once("connect", () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once("error", () => resolve(false));
-  });
-}
 
 async function waitForPort(p, child, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
