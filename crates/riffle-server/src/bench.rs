@@ -6,6 +6,8 @@
 //!   records/s, MB/s, request latency p50/p99/p999.
 //! - `drain`: writes `records` records, then reads every shard with GetRecords as fast as it
 //!   can; records/s.
+//! - `codec`: no server; how fast one core decodes the same PutRecords bodies (the typed fast
+//!   path) and encodes their replies: the ceiling the server's ingest is measured against.
 //! - `latency-poll` / `latency-efo`: one writer puts `rate` records/s (each carrying its send
 //!   time); readers poll GetRecords, or hold SubscribeToShard streams; end-to-end latency
 //!   p50/p99 from put to delivery.
@@ -32,6 +34,9 @@ use serde_json::{Value, json};
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
+    /// The codec-only limit: decode PutRecords bodies and encode their replies in-process, on
+    /// one core, with no network and no storage.
+    Codec,
     Put,
     Drain,
     LatencyPoll,
@@ -155,6 +160,13 @@ async fn create_stream(k: &Kinesis, name: &str, shards: u32) -> anyhow::Result<V
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.mode == Mode::Codec {
+        let mut report = codec(&args)?;
+        report["label"] = json!(args.label);
+        report["mode"] = json!("Codec");
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     let k = Kinesis { http: Client::builder(TokioExecutor::new()).build(connector), endpoint: args.endpoint.clone() };
@@ -164,6 +176,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Mode::Put => put(&k, &stream, &args).await,
         Mode::Drain => drain(&k, &stream, &shard_ids, &args).await,
         Mode::LatencyPoll | Mode::LatencyEfo => latency(&k, &stream, &shard_ids, &args).await,
+        Mode::Codec => unreachable!("codec mode returned above"),
     };
     let _ = k.call("DeleteStream", json!({"StreamName": stream, "EnforceConsumerDeletion": true})).await;
     let mut report = result?;
@@ -171,6 +184,54 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     report["mode"] = json!(format!("{:?}", args.mode));
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
+}
+
+fn codec(args: &BenchArgs) -> anyhow::Result<Value> {
+    use riffle_wire::Codec;
+    use riffle_wire::model::kinesis::{PutRecordsOutput, PutRecordsResultEntry};
+    let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
+    let bodies: Vec<Vec<u8>> = (0..4)
+        .map(|_| records_body("codec", args.batch, args.record_size, &mut rng).to_string().into_bytes())
+        .collect();
+    let seq = riffle_types::SequenceNumber {
+        shard_created_secs: 1_795_000_000,
+        shard_index: 3,
+        counter: 0,
+        record_secs: 1_795_000_100,
+    };
+    let measure = |with_reply: bool| -> anyhow::Result<f64> {
+        let (start, mut records) = (Instant::now(), 0u64);
+        while start.elapsed() < Duration::from_secs(args.seconds.max(1)) {
+            for body in &bodies {
+                let (input, _) =
+                    riffle_wire::model::fast::put_records(body).context("the fast path refused a bench body")?;
+                records += input.records.len() as u64;
+                if with_reply {
+                    let out = PutRecordsOutput {
+                        failed_record_count: 0,
+                        records: (0..input.records.len() as u64)
+                            .map(|i| PutRecordsResultEntry {
+                                sequence_number: Some(riffle_types::SequenceNumber { counter: i, ..seq }.to_string()),
+                                shard_id: Some("shardId-000000000003".into()),
+                                ..Default::default()
+                            })
+                            .collect(),
+                        encryption_type: None,
+                    };
+                    std::hint::black_box(Codec::Json.encode(&out));
+                }
+                std::hint::black_box(input);
+            }
+        }
+        Ok(records as f64 / start.elapsed().as_secs_f64())
+    };
+    let decode = measure(false)?;
+    let round_trip = measure(true)?;
+    println!(
+        "codec: PutRecords of {} x {} B on one core: decode {decode:.0} records/s, decode and reply {round_trip:.0} records/s",
+        args.batch, args.record_size
+    );
+    Ok(json!({"decode_records_per_sec": decode, "decode_and_reply_records_per_sec": round_trip}))
 }
 
 async fn put(k: &Kinesis, stream: &str, args: &BenchArgs) -> anyhow::Result<Value> {
