@@ -209,9 +209,11 @@ fn codec(args: &BenchArgs) -> anyhow::Result<Value> {
                 if with_reply {
                     let out = PutRecordsOutput {
                         failed_record_count: 0,
-                        records: (0..input.records.len() as u64)
-                            .map(|i| PutRecordsResultEntry {
-                                sequence_number: Some(riffle_types::SequenceNumber { counter: i, ..seq }.to_string()),
+                        records: seq
+                            .render_consecutive(input.records.len())
+                            .into_iter()
+                            .map(|n| PutRecordsResultEntry {
+                                sequence_number: Some(n),
                                 shard_id: Some("shardId-000000000003".into()),
                                 ..Default::default()
                             })

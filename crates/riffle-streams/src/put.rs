@@ -47,6 +47,8 @@ enum Slot {
 struct Plan {
     /// The shard of each batch, for sequence numbers.
     shards: Vec<ShardRecord>,
+    /// How many records each batch holds (the batches move into the log).
+    batches_len: Vec<usize>,
     encrypted: bool,
     batches: Vec<ShardAppend>,
     slots: Vec<Slot>,
@@ -62,11 +64,12 @@ pub async fn put(
     let key: StreamKey = svc.stream_key(ctx, stream)?;
     let mut attempt = 0;
     loop {
-        let plan = svc.read_stream(&key, |s| plan(svc, s, &key, &records))?;
+        let mut plan = svc.read_stream(&key, |s| plan(svc, s, &key, &records))?;
+        plan.batches_len = plan.batches.iter().map(|b| b.records.len()).collect();
         let appended = if plan.batches.is_empty() {
             Vec::new()
         } else {
-            match svc.log.append(plan.batches).await {
+            match svc.log.append(std::mem::take(&mut plan.batches)).await {
                 Ok(a) => a,
                 // A reshard sealed one of the shards after we routed: nothing was written, so
                 // route again once the catalog shows the children.
@@ -78,6 +81,14 @@ pub async fn put(
                 Err(e) => return Err(e.into()),
             }
         };
+        // Each batch's sequence numbers at once: consecutive counters, one record time.
+        let mut numbers: Vec<Vec<String>> = plan
+            .shards
+            .iter()
+            .zip(&appended)
+            .zip(&plan.batches_len)
+            .map(|((shard, a), n)| shard_map::sequence_numbers(shard, a.first_counter, a.arrival_ms, *n))
+            .collect();
         let outcomes = plan
             .slots
             .into_iter()
@@ -85,11 +96,7 @@ pub async fn put(
                 Slot::Batch(b, i) => Outcome::Placed {
                     encrypted: plan.encrypted,
                     shard_id: ShardId(plan.shards[b].index).to_string(),
-                    sequence_number: shard_map::sequence_number(
-                        &plan.shards[b],
-                        appended[b].first_counter + i as u64,
-                        appended[b].arrival_ms,
-                    ),
+                    sequence_number: std::mem::take(&mut numbers[b][i]),
                 },
                 Slot::Throttled(index) => Outcome::Throttled { shard_id: ShardId(index).to_string() },
             })
@@ -141,6 +148,7 @@ fn plan(svc: &StreamsService, s: &StreamRecord, key: &StreamKey, records: &[Inco
     let label = key_id.map(|k| Bytes::copy_from_slice(k.as_bytes()));
     let mut plan = Plan {
         shards: Vec::new(),
+        batches_len: Vec::new(),
         encrypted: key_id.is_some(),
         batches: Vec::new(),
         slots: Vec::with_capacity(records.len()),

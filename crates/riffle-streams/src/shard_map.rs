@@ -34,6 +34,17 @@ pub fn sequence_number(shard: &ShardRecord, counter: u64, arrival_ms: i64) -> St
     .to_string()
 }
 
+/// The sequence numbers of `n` records written together from `first_counter` on.
+pub fn sequence_numbers(shard: &ShardRecord, first_counter: u64, arrival_ms: i64, n: usize) -> Vec<String> {
+    SequenceNumber {
+        shard_created_secs: (shard.created_ms / 1000) as u64,
+        shard_index: shard.index,
+        counter: first_counter,
+        record_secs: (arrival_ms.max(0) / 1000) as u64,
+    }
+    .render_consecutive(n)
+}
+
 /// The shard's StartingSequenceNumber.
 pub fn starting_sequence_number(shard: &ShardRecord) -> String {
     SequenceNumber::shard_start((shard.created_ms / 1000) as u64, shard.index).to_string()

@@ -138,6 +138,48 @@ impl SequenceNumber {
     }
 }
 
+impl SequenceNumber {
+    /// The decimal forms of this number and the next `n - 1` counters (same shard, same record
+    /// time), without a big-number division per record: consecutive counters differ by
+    /// exactly 2^80, so each string is the previous one plus the digits of 2^80.
+    pub fn render_consecutive(&self, n: usize) -> Vec<String> {
+        const STEP: &[u8] = b"1208925819614629174706176"; // 2^80
+        let mut out = Vec::with_capacity(n);
+        if n == 0 {
+            return out;
+        }
+        let mut digits: Vec<u8> = self.to_string().into_bytes();
+        out.push(String::from_utf8(digits.clone()).expect("ascii digits"));
+        for i in 1..n {
+            if self.counter.checked_add(i as u64).is_none() {
+                break;
+            }
+            // digits += STEP, from the right.
+            let mut carry = 0u8;
+            let mut di = digits.len();
+            let mut si = STEP.len();
+            while si > 0 || carry > 0 {
+                let add = if si > 0 {
+                    si -= 1;
+                    STEP[si] - b'0'
+                } else {
+                    0
+                };
+                if di == 0 {
+                    digits.insert(0, b'0');
+                    di = 1;
+                }
+                di -= 1;
+                let sum = digits[di] - b'0' + add + carry;
+                digits[di] = b'0' + sum % 10;
+                carry = sum / 10;
+            }
+            out.push(String::from_utf8(digits.clone()).expect("ascii digits"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for SequenceNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const CHUNK: u64 = 10_000_000_000_000_000_000; // 10^19
@@ -190,6 +232,17 @@ mod tests {
             let s = n.to_string();
             prop_assert_eq!(s.len(), 56);
             prop_assert_eq!(SequenceNumber::parse(&s), Some(n));
+        }
+
+        #[test]
+        fn consecutive_rendering_matches_display(created in 0u64..(1 << 36), idx in any::<u32>(), counter in any::<u64>(), rec in 0u64..(1 << 36), n in 0usize..40) {
+            let first = SequenceNumber { shard_created_secs: created, shard_index: idx, counter, record_secs: rec };
+            let fast = first.render_consecutive(n);
+            let slow: Vec<String> = (0..n as u64)
+                .map_while(|i| counter.checked_add(i))
+                .map(|c| SequenceNumber { counter: c, ..first }.to_string())
+                .collect();
+            prop_assert_eq!(fast, slow);
         }
 
         #[test]
