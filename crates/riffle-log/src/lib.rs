@@ -18,6 +18,7 @@
 pub mod faulty;
 pub mod format;
 pub mod storage;
+mod tip_cache;
 mod writer;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -55,12 +56,20 @@ pub struct LogOptions {
     pub segment_bytes: u64,
     /// ... or once it is this old, so that retention can free space on quiet logs.
     pub segment_max_age_ms: i64,
+    /// Bytes of the most recent durable writes kept in memory for reads at the tip.
+    pub tip_cache_bytes: usize,
     pub clock: Arc<dyn Clock>,
 }
 
 impl LogOptions {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        LogOptions { sync: SyncMode::Always, segment_bytes: 128 << 20, segment_max_age_ms: 3_600_000, clock }
+        LogOptions {
+            sync: SyncMode::Always,
+            segment_bytes: 128 << 20,
+            segment_max_age_ms: 3_600_000,
+            tip_cache_bytes: 64 << 20,
+            clock,
+        }
     }
 }
 
@@ -145,6 +154,7 @@ struct Shared {
     index: RwLock<HashMap<ShardKey, ShardIndex>>,
     segments: RwLock<BTreeMap<u64, Segment>>,
     poisoned: AtomicBool,
+    tip_cache: tip_cache::TipCache,
     options: LogOptions,
 }
 
@@ -189,6 +199,7 @@ impl Log {
             index: RwLock::new(index),
             segments: RwLock::new(segments),
             poisoned: AtomicBool::new(false),
+            tip_cache: tip_cache::TipCache::new(options.tip_cache_bytes),
             options,
         });
         let (tx, rx) = mpsc::channel();
@@ -303,10 +314,16 @@ impl Log {
                     None => continue, // deleted by retention meanwhile
                 }
             };
-            let mut buf = vec![0u8; b.len as usize];
-            file.read_exact_at(&mut buf, b.offset)?;
-            let (_, recs) = format::batch_records(Bytes::from(buf))
-                .map_err(|_| LogError::Corrupt { segment: b.segment, offset: b.offset })?;
+            let batch = match self.shared.tip_cache.get(b.segment, b.offset, b.len as usize) {
+                Some(cached) => cached,
+                None => {
+                    let mut buf = vec![0u8; b.len as usize];
+                    file.read_exact_at(&mut buf, b.offset)?;
+                    Bytes::from(buf)
+                }
+            };
+            let (_, recs) =
+                format::batch_records(batch).map_err(|_| LogError::Corrupt { segment: b.segment, offset: b.offset })?;
             for r in recs {
                 if r.counter < from {
                     continue;
@@ -347,6 +364,7 @@ impl Log {
         }
         for id in &deleted {
             self.shared.segments.write().expect("lock").remove(id);
+            self.shared.tip_cache.forget_segment(*id);
             self.shared.storage.remove(&segment_name(*id))?;
             tracing::info!(segment = id, "retention deleted a segment");
         }

@@ -11,7 +11,7 @@ use crate::faulty::FaultyStorage;
 use crate::*;
 
 fn opts(clock: Arc<ManualClock>, sync: SyncMode) -> LogOptions {
-    LogOptions { sync, segment_bytes: 64 << 10, segment_max_age_ms: 3_600_000, clock }
+    LogOptions { sync, segment_bytes: 64 << 10, segment_max_age_ms: 3_600_000, tip_cache_bytes: 0, clock }
 }
 
 fn rec(pk: &str, data: &[u8]) -> RecordIn {
@@ -257,4 +257,38 @@ fn sealing_keeps_earlier_appends_and_refuses_later_ones() {
         assert_eq!(log.seal(key(1, 5)).await.unwrap(), None, "a shard never written has no tip");
     });
     assert_eq!(log.read(key(1, 0), 0, 0, 100, usize::MAX).unwrap().len(), 2);
+}
+
+#[test]
+fn reads_agree_with_and_without_the_tip_cache_across_segment_rolls() {
+    let clock = Arc::new(ManualClock::new(1_000_000));
+    let storage = FaultyStorage::new();
+    // A budget that holds only the last few groups, and segments that roll every few groups,
+    // so that one read mixes cached groups and groups read from storage.
+    let mut o = opts(clock.clone(), SyncMode::Always);
+    o.tip_cache_bytes = 12 << 10;
+    o.segment_bytes = 16 << 10;
+    let cached = Log::open(Arc::new(storage.clone()), o).unwrap();
+    let rt = rt();
+    let mut want = Vec::new();
+    for i in 0..60u32 {
+        let recs: Vec<RecordIn> =
+            (0..(i % 5 + 1)).map(|j| rec(&format!("k{i}-{j}"), &vec![i as u8; 300 + j as usize])).collect();
+        want.extend(recs.iter().map(|r| r.data.clone()));
+        rt.block_on(cached.append(vec![ShardAppend { key: key(1, 0), records: recs, label: None }])).unwrap();
+    }
+    let from_cache: Vec<Bytes> =
+        cached.read(key(1, 0), 0, 0, 10_000, 1 << 30).unwrap().into_iter().map(|r| r.data).collect();
+    assert_eq!(from_cache, want);
+    for from in [1u64, 37, 150, 178] {
+        let got = cached.read(key(1, 0), from, 0, 7, 1 << 30).unwrap();
+        assert_eq!(got.first().map(|r| r.counter), Some(from));
+        assert_eq!(got.iter().map(|r| r.data.clone()).collect::<Vec<_>>(), want[from as usize - 1..][..got.len()]);
+    }
+    drop(cached);
+    // The same bytes come back from storage alone after a restart.
+    let cold = Log::open(Arc::new(storage), opts(clock, SyncMode::Always)).unwrap();
+    let from_disk: Vec<Bytes> =
+        cold.read(key(1, 0), 0, 0, 10_000, 1 << 30).unwrap().into_iter().map(|r| r.data).collect();
+    assert_eq!(from_disk, want);
 }

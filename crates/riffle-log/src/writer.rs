@@ -15,6 +15,8 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use crate::format::{self, BatchHeader, ShardKey, ShardMark};
 use crate::{Appended, BatchMeta, Command, LogError, LogFile, Segment, ShardTip, Shared, SyncMode, segment_name};
 
@@ -202,6 +204,11 @@ impl Writer {
             match self.write_durably() {
                 Ok(()) => {
                     self.tips.extend(new_tips);
+                    // The durable group goes to the tip cache without a copy: the buffer
+                    // becomes `Bytes`, and the next group starts a new one.
+                    let capacity = self.buf.capacity();
+                    let group = std::mem::replace(&mut self.buf, Vec::with_capacity(capacity));
+                    self.shared.tip_cache.insert(self.active_id, base, Bytes::from(group));
                     self.publish(&metas);
                     for p in pending {
                         let _ = p.reply.send(Ok(p.results));

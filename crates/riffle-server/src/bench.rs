@@ -106,12 +106,28 @@ impl Kinesis {
     }
 
     async fn call(&self, op: &str, body: Value) -> anyhow::Result<Value> {
+        self.call_as(op, body).await
+    }
+
+    /// Calls `op` and decodes only the shape `T` of the reply: the drain reads GetRecords
+    /// replies into [`RecordCount`], so the client's own parsing stays small next to the
+    /// server's work (the same client measures every server).
+    async fn call_as<T: serde::de::DeserializeOwned + Default>(&self, op: &str, body: Value) -> anyhow::Result<T> {
         let (status, bytes) = self.raw(op, body.to_string().into()).await?;
         if status != 200 {
             bail!("{op} failed: {status} {}", String::from_utf8_lossy(&bytes));
         }
-        Ok(if bytes.is_empty() { json!({}) } else { serde_json::from_slice(&bytes)? })
+        Ok(if bytes.is_empty() { T::default() } else { serde_json::from_slice(&bytes)? })
     }
+}
+
+/// A GetRecords reply with its records counted but not decoded.
+#[derive(Default, serde::Deserialize)]
+struct RecordCount {
+    #[serde(rename = "Records", default)]
+    records: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "NextShardIterator", default)]
+    next_shard_iterator: Option<String>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -310,13 +326,13 @@ async fn drain(k: &Kinesis, stream: &str, shard_ids: &[String], args: &BenchArgs
             let mut it = it["ShardIterator"].as_str().map(str::to_string);
             let mut got = 0u64;
             while let Some(i) = it {
-                let out = k.call("GetRecords", json!({"ShardIterator": i, "Limit": 10000})).await?;
-                let n = out["Records"].as_array().map_or(0, Vec::len) as u64;
+                let out: RecordCount = k.call_as("GetRecords", json!({"ShardIterator": i, "Limit": 10000})).await?;
+                let n = out.records.len() as u64;
                 got += n;
                 if n == 0 {
                     break;
                 }
-                it = out["NextShardIterator"].as_str().map(str::to_string);
+                it = out.next_shard_iterator;
             }
             Ok::<_, anyhow::Error>(got)
         }));

@@ -21,6 +21,36 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Drive a running server with PutRecords load and report throughput and latency.
     Bench(crate::bench::BenchArgs),
+    /// Create, list, describe, delete and reshard streams.
+    Stream {
+        #[command(flatten)]
+        conn: crate::tools::Conn,
+        #[command(subcommand)]
+        cmd: crate::tools::stream::StreamCommand,
+    },
+    /// Put records from arguments, a file or stdin, batched and aggregated by the producer.
+    Put {
+        #[command(flatten)]
+        conn: crate::tools::Conn,
+        #[command(flatten)]
+        args: crate::tools::put::PutArgs,
+    },
+    /// Follow a stream's records across all shards and reshards, like `tail -f`.
+    Tail {
+        #[command(flatten)]
+        conn: crate::tools::Conn,
+        #[command(flatten)]
+        args: crate::tools::tail::TailArgs,
+    },
+    /// Generate records from a template at a rate, and report their spread over shards.
+    Gen {
+        #[command(flatten)]
+        conn: crate::tools::Conn,
+        #[command(flatten)]
+        args: crate::tools::generate::GenArgs,
+    },
+    /// Work out how many shards a workload needs.
+    Plan(crate::tools::plan::PlanArgs),
 }
 
 /// When the log fsyncs.
@@ -52,6 +82,9 @@ pub struct ServeArgs {
     /// When writes are fsynced [default: always]
     #[arg(long, env = "RIFFLE_SYNC", value_enum)]
     pub sync: Option<SyncArg>,
+    /// MiB of the newest durable writes kept in memory to serve reads at the tip [default: 64]
+    #[arg(long, env = "RIFFLE_TIP_CACHE_MIB")]
+    pub tip_cache_mib: Option<usize>,
     /// Region used when a request's credential scope names none, and in ARNs [default: us-east-1]
     #[arg(long, env = "RIFFLE_REGION")]
     pub region: Option<String>,
@@ -140,6 +173,7 @@ struct FileConfig {
     port: Option<u16>,
     data_dir: Option<PathBuf>,
     sync: Option<SyncArg>,
+    tip_cache_mib: Option<usize>,
     region: Option<String>,
     account_id: Option<String>,
     create_delay: Option<u64>,
@@ -179,6 +213,7 @@ pub struct ServeConfig {
     pub port: u16,
     pub data_dir: PathBuf,
     pub sync: SyncArg,
+    pub tip_cache_mib: usize,
     pub region: String,
     pub account_id: String,
     pub create_delay: Duration,
@@ -213,6 +248,7 @@ impl ServeArgs {
             port: self.port.or(file.port).unwrap_or(4567),
             data_dir: self.data_dir.or(file.data_dir).unwrap_or_else(|| "riffle-data".into()),
             sync: self.sync.or(file.sync).unwrap_or(SyncArg::Always),
+            tip_cache_mib: self.tip_cache_mib.or(file.tip_cache_mib).unwrap_or(64),
             region: self.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
             account_id,
             create_delay: Duration::from_millis(self.create_delay.or(file.create_delay).unwrap_or(0)),

@@ -4,6 +4,7 @@
 //! - [`http`]: the AWS HTTP edge (one handler for every operation).
 //! - [`serve`]: opening storage, starting services and serving until a signal.
 //! - [`bench`]: a load generator that drives a real server over loopback.
+//! - [`tools`]: the client tools (stream, put, tail, gen, plan) on `riffle-client`.
 
 pub mod auth;
 pub mod bench;
@@ -11,17 +12,25 @@ pub mod config;
 pub mod http;
 pub mod serve;
 pub mod tls;
+pub mod tools;
 
 use config::{Cli, Command};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RIFFLE_LOG").unwrap_or_else(|_| "info".into());
+    // The server logs its progress; the client tools only their warnings.
+    let default = if matches!(cli.command, Command::Serve(_) | Command::Bench(_)) { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RIFFLE_LOG").unwrap_or_else(|_| default.into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::serve(args.resolve()?)),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Stream { conn, cmd } => runtime.block_on(tools::stream::run(&conn, cmd)),
+        Command::Put { conn, args } => runtime.block_on(tools::put::run(&conn, args)),
+        Command::Tail { conn, args } => runtime.block_on(tools::tail::run(&conn, args)),
+        Command::Gen { conn, args } => runtime.block_on(tools::generate::run(&conn, args)),
+        Command::Plan(args) => tools::plan::run(args),
     }
 }

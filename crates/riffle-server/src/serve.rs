@@ -27,6 +27,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         SyncArg::Interval => SyncMode::Interval(Duration::from_secs(1)),
         SyncArg::Never => SyncMode::Never,
     };
+    options.tip_cache_bytes = cfg.tip_cache_mib << 20;
     let log = Arc::new(Log::open(storage, options).context("opening the shard log")?);
     let meta = Arc::new(RedbStore::open(&cfg.data_dir.join("catalog.redb")).context("opening the catalog")?);
     let streams = StreamsService::open(

@@ -71,8 +71,20 @@ pub(crate) async fn read_page(
     // A closed shard is finished once nothing is left to read in it: either the read passed
     // its last counter, or nothing unexpired remains after the position (no more will come).
     let finished = shard.closed_at_counter.is_some_and(|end| stored.is_empty() || next > end);
+    // Sequence numbers are rendered a run at a time: the records of one batch share an arrival
+    // time and have consecutive counters, so one full rendering serves the whole run.
+    let mut seqs = Vec::with_capacity(stored.len());
+    let mut run_start = 0;
+    for i in 1..=stored.len() {
+        let (first, prev) = (&stored[run_start], &stored[i - 1]);
+        let ends = stored.get(i).is_none_or(|r| r.arrival_ms != prev.arrival_ms || r.counter != prev.counter + 1);
+        if ends {
+            seqs.extend(shard_map::sequence_numbers(shard, first.counter, first.arrival_ms, i - run_start));
+            run_start = i;
+        }
+    }
     let mut records = Vec::with_capacity(stored.len());
-    for r in stored {
+    for (r, sequence_number) in stored.into_iter().zip(seqs) {
         // Records written while encryption was on carry their KeyId as the batch label.
         let (data, encryption_type) = match &r.label {
             Some(label) => {
@@ -86,7 +98,7 @@ pub(crate) async fn read_page(
             None => (r.data, None),
         };
         records.push(Record {
-            sequence_number: shard_map::sequence_number(shard, r.counter, r.arrival_ms),
+            sequence_number,
             approximate_arrival_timestamp: Timestamp(r.arrival_ms),
             data: Blob(data),
             partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),

@@ -19,7 +19,11 @@ pub struct Blob(pub Bytes);
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() { s.serialize_str(&STANDARD.encode(&self.0)) } else { s.serialize_bytes(&self.0) }
+        if s.is_human_readable() {
+            s.serialize_str(&base64_simd::STANDARD.encode_to_string(&self.0))
+        } else {
+            s.serialize_bytes(&self.0)
+        }
     }
 }
 

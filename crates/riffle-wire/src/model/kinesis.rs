@@ -106,6 +106,19 @@ macro_rules! operation {
             }
         }
     };
+    ($ty:ident, $input:ty, $output:ty, $members:expr, encode = $encode:path) => {
+        #[doc = concat!("The `", stringify!($ty), "` operation.")]
+        pub struct $ty;
+        impl Operation for $ty {
+            const NAME: &'static str = stringify!($ty);
+            const MEMBERS: &'static [Member] = $members;
+            type Input = $input;
+            type Output = $output;
+            fn encode(output: &Self::Output, codec: crate::codec::Codec) -> Vec<u8> {
+                $encode(output, codec)
+            }
+        }
+    };
     ($ty:ident, $input:ty, $output:ty, $members:expr, $empty:expr) => {
         #[doc = concat!("The `", stringify!($ty), "` operation.")]
         pub struct $ty;
@@ -566,7 +579,8 @@ operation!(
         Member::new("ShardIterator", Ty::Str, &[NotNull, LenMin(1), LenMax(512)]),
         STREAM_ARN,
         STREAM_ID,
-    ]
+    ],
+    encode = super::fast::get_records_output
 );
 
 #[derive(Debug, Deserialize)]
