@@ -3,6 +3,8 @@
 //! - [`producer`]: a KPL-style producer (collection, aggregation, deadlines, retries,
 //!   per-shard pacing, metrics, graceful flush);
 //! - [`agg`]: the KPL aggregated-record format, both ways;
+//! - [`consumer`]: a KCL-style consumer (leases, balancing, lineage, checkpoints, polling or
+//!   enhanced fan-out), with leases kept in Riffle ([`leases`]) instead of DynamoDB;
 //! - [`shards`]: a stream's shard map, to predict where a record lands;
 //! - [`connect`]: a client for an endpoint with credentials from the environment.
 //!
@@ -16,6 +18,8 @@
 //! ```
 
 pub mod agg;
+pub mod consumer;
+pub mod leases;
 pub mod producer;
 pub mod shards;
 
@@ -41,6 +45,9 @@ pub enum Error {
     /// The service answered something unexpected.
     #[error("unexpected response: {0}")]
     Protocol(String),
+    /// Another worker took this lease.
+    #[error("the lease {0} was taken by another worker")]
+    LeaseLost(String),
 }
 
 impl Error {

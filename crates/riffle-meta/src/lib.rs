@@ -13,6 +13,31 @@ use serde::{Deserialize, Serialize};
 
 const STREAMS: TableDefinition<&str, &[u8]> = TableDefinition::new("streams");
 const VALUES: TableDefinition<&str, &[u8]> = TableDefinition::new("values");
+const LEASES: TableDefinition<&str, &[u8]> = TableDefinition::new("leases");
+
+/// A consumer application's lease on one shard (the lease-coordination extension): who holds
+/// it, a counter that every change bumps (for compare-and-set), and the checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRecord {
+    pub stream_uid: u64,
+    pub application: String,
+    pub lease_key: String,
+    pub owner: Option<String>,
+    pub counter: u64,
+    pub checkpoint: Option<String>,
+    pub checkpoint_sub_sequence: Option<u64>,
+    pub parents: Vec<String>,
+}
+
+impl LeaseRecord {
+    fn storage_key(&self) -> String {
+        lease_storage_key(self.stream_uid, &self.application, &self.lease_key)
+    }
+}
+
+fn lease_storage_key(stream_uid: u64, application: &str, lease_key: &str) -> String {
+    format!("{stream_uid:016x}/{application}/{lease_key}")
+}
 
 /// Errors of the metadata layer.
 #[derive(Debug, thiserror::Error)]
@@ -220,6 +245,9 @@ pub trait MetaStore: Send + Sync {
     fn delete_stream(&self, key: &StreamKey) -> Result<(), MetaError>;
     fn get_value(&self, name: &str) -> Result<Option<Vec<u8>>, MetaError>;
     fn put_value(&self, name: &str, value: &[u8]) -> Result<(), MetaError>;
+    fn load_leases(&self) -> Result<Vec<LeaseRecord>, MetaError>;
+    fn put_lease(&self, lease: &LeaseRecord) -> Result<(), MetaError>;
+    fn delete_lease(&self, stream_uid: u64, application: &str, lease_key: &str) -> Result<(), MetaError>;
 }
 
 /// The embedded store: one redb database file.
@@ -233,6 +261,7 @@ impl RedbStore {
         let txn = db.begin_write().map_err(MetaError::store)?;
         txn.open_table(STREAMS).map_err(MetaError::store)?;
         txn.open_table(VALUES).map_err(MetaError::store)?;
+        txn.open_table(LEASES).map_err(MetaError::store)?;
         txn.commit().map_err(MetaError::store)?;
         Ok(RedbStore { db })
     }
@@ -278,6 +307,30 @@ impl MetaStore for RedbStore {
     fn put_value(&self, name: &str, value: &[u8]) -> Result<(), MetaError> {
         self.put(VALUES, name, value)
     }
+
+    fn load_leases(&self) -> Result<Vec<LeaseRecord>, MetaError> {
+        let txn = self.db.begin_read().map_err(MetaError::store)?;
+        let table = txn.open_table(LEASES).map_err(MetaError::store)?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(MetaError::store)? {
+            let (_, v) = row.map_err(MetaError::store)?;
+            out.push(serde_json::from_slice(v.value())?);
+        }
+        Ok(out)
+    }
+
+    fn put_lease(&self, lease: &LeaseRecord) -> Result<(), MetaError> {
+        self.put(LEASES, &lease.storage_key(), &serde_json::to_vec(lease)?)
+    }
+
+    fn delete_lease(&self, stream_uid: u64, application: &str, lease_key: &str) -> Result<(), MetaError> {
+        let txn = self.db.begin_write().map_err(MetaError::store)?;
+        txn.open_table(LEASES)
+            .map_err(MetaError::store)?
+            .remove(lease_storage_key(stream_uid, application, lease_key).as_str())
+            .map_err(MetaError::store)?;
+        txn.commit().map_err(MetaError::store)
+    }
 }
 
 mod u128_string {
@@ -319,5 +372,28 @@ mod tests {
         assert_eq!(all, vec![sample("b")]);
         assert_eq!(store.get_value("next-uid").unwrap().as_deref(), Some(&b"8"[..]));
         assert_eq!(store.get_value("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn leases_survive_reopen_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.redb");
+        let lease = |key: &str| LeaseRecord {
+            stream_uid: 3,
+            application: "app".into(),
+            lease_key: key.into(),
+            owner: Some("w1".into()),
+            counter: 4,
+            checkpoint: Some("TRIM_HORIZON".into()),
+            checkpoint_sub_sequence: None,
+            parents: vec!["p".into()],
+        };
+        {
+            let store = RedbStore::open(&path).unwrap();
+            store.put_lease(&lease("a")).unwrap();
+            store.put_lease(&lease("b")).unwrap();
+            store.delete_lease(3, "app", "a").unwrap();
+        }
+        assert_eq!(RedbStore::open(&path).unwrap().load_leases().unwrap(), vec![lease("b")]);
     }
 }

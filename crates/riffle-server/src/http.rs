@@ -25,8 +25,20 @@ pub struct Edge {
     pub credentials: Option<crate::auth::Credentials>,
     pub streams: Arc<StreamsService>,
     pub router: Router<StreamsService>,
+    /// The lease-coordination extension (`RiffleLeases_20261122.*`).
+    pub lease_router: Router<StreamsService>,
     pub default_region: String,
     pub default_account: String,
+}
+
+impl Edge {
+    /// The router of the service a target names.
+    fn router_for(&self, target: &str) -> &Router<StreamsService> {
+        match target.split_once('.') {
+            Some((riffle_wire::model::leases::TARGET_PREFIX, _)) => &self.lease_router,
+            _ => &self.router,
+        }
+    }
 }
 
 pub fn app(edge: Arc<Edge>) -> axum::Router {
@@ -123,11 +135,16 @@ async fn respond(
         }
         let parts: Vec<&str> = target.splitn(2, '.').collect();
         return match parts.as_slice() {
-            [service, op] if !service.is_empty() && !op.is_empty() => match edge.router.target(target) {
-                Target::Unknown if *service != riffle_wire::model::kinesis::TARGET_PREFIX => xml_error(&AwsError::new(
-                    "UnrecognizedClientException",
-                    format!("No authorization strategy was found for service: {service}, operation: {op}"),
-                )),
+            [service, op] if !service.is_empty() && !op.is_empty() => match edge.router_for(target).target(target) {
+                Target::Unknown
+                    if *service != riffle_wire::model::kinesis::TARGET_PREFIX
+                        && *service != riffle_wire::model::leases::TARGET_PREFIX =>
+                {
+                    xml_error(&AwsError::new(
+                        "UnrecognizedClientException",
+                        format!("No authorization strategy was found for service: {service}, operation: {op}"),
+                    ))
+                }
                 Target::Unknown => xml(StatusCode::INTERNAL_SERVER_ERROR, "<InternalFailure/>\n".into()),
                 _ => xml(StatusCode::NOT_FOUND, "<UnknownOperationException/>\n".into()),
             },
@@ -141,11 +158,12 @@ async fn respond(
     // The response's content type echoes the request's.
     let ct = content_type.split(';').next().unwrap_or("").trim().to_string();
     let fail = |e: AwsError| json_like(e.status, &ct, e.body(codec));
-    let op = edge.router.target(target);
+    let router = edge.router_for(target);
+    let op = router.target(target);
     // The hot operations first try their typed fast path; a body it takes is valid JSON for a
     // known operation, so no error that the generic order below would give first is skipped.
     let fast = match (codec, op) {
-        (Codec::Json, Target::Known(name)) => edge.router.fast_decode(name, &body),
+        (Codec::Json, Target::Known(name)) => router.fast_decode(name, &body),
         _ => None,
     };
     let decoded = match fast {
@@ -217,7 +235,7 @@ async fn respond(
             Err(e) => fail(e),
         };
     }
-    match edge.router.call(edge.streams.clone(), ctx, op, codec, decoded).await {
+    match router.call(edge.streams.clone(), ctx, op, codec, decoded).await {
         Ok(out) => json_like(200, &ct, out),
         Err(e) => {
             if e.status >= 500 {

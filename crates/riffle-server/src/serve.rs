@@ -58,6 +58,7 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         credentials,
         streams: streams.clone(),
         router: StreamsService::router(),
+        lease_router: StreamsService::lease_router(),
         default_region: cfg.region.clone(),
         default_account: cfg.account_id.clone(),
     });

@@ -40,6 +40,9 @@ pub enum StreamsError {
     InUse(String),
     #[error("{0}")]
     ExpiredNextToken(String),
+    /// A lease changed since the caller read it (the lease extension's compare-and-set).
+    #[error("{0}")]
+    ConditionalCheckFailed(String),
     #[error("shard log: {0}")]
     Log(#[from] riffle_log::LogError),
     #[error("catalog: {0}")]
@@ -66,6 +69,7 @@ impl From<StreamsError> for AwsError {
             AccessDenied(_) => AwsError::new("AccessDeniedException", message),
             InUse(_) => AwsError::in_use(message),
             ExpiredNextToken(_) => AwsError::new("ExpiredNextTokenException", message),
+            ConditionalCheckFailed(_) => AwsError::new("ConditionalCheckFailedException", message),
             Log(err) => {
                 tracing::error!(error = %err, "shard log failure");
                 AwsError::internal()

@@ -10,6 +10,7 @@ pub mod autoscale;
 pub mod crypto;
 pub mod error;
 pub mod fanout;
+pub mod leases;
 pub mod limits;
 pub mod ops;
 mod put;

@@ -66,6 +66,7 @@ pub struct StreamsService {
     pub(crate) limits: Limits,
     pub(crate) keyring: Keyring,
     pub(crate) fanout: crate::fanout::Fanout,
+    pub(crate) leases: crate::leases::LeaseTable,
 }
 
 const ITERATOR_KEY: &str = "iterator-key";
@@ -106,6 +107,7 @@ impl StreamsService {
             catalog.insert(s.key.clone(), s);
         }
         let limits = Limits::new(config.limits.clone(), clock.clone());
+        let leases = crate::leases::LeaseTable::new(meta.load_leases()?);
         Ok(Arc::new(StreamsService {
             config,
             clock,
@@ -116,12 +118,18 @@ impl StreamsService {
             limits,
             keyring,
             fanout: Default::default(),
+            leases,
         }))
     }
 
     /// The operations this service answers, and those it does not build yet.
     pub fn router() -> riffle_wire::Router<StreamsService> {
         crate::ops::router()
+    }
+
+    /// The lease-coordination extension's operations (`RiffleLeases_20261122`).
+    pub fn lease_router() -> riffle_wire::Router<StreamsService> {
+        crate::ops::lease_router()
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -8,8 +8,10 @@ use crate::service::StreamsService;
 pub(crate) mod account_settings;
 pub mod add_tags_to_stream;
 pub mod consumers;
+pub mod create_lease;
 pub mod create_stream;
 pub mod decrease_stream_retention_period;
+pub mod delete_lease;
 pub mod delete_resource_policy;
 pub mod delete_stream;
 pub mod deregister_stream_consumer;
@@ -25,6 +27,7 @@ pub mod get_records;
 pub mod get_resource_policy;
 pub mod get_shard_iterator;
 pub mod increase_stream_retention_period;
+pub mod list_leases;
 pub mod list_shards;
 pub mod list_stream_consumers;
 pub mod list_streams;
@@ -44,10 +47,23 @@ pub mod stop_stream_encryption;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_account_settings;
+pub mod update_lease;
 pub mod update_max_record_size;
 pub mod update_shard_count;
 pub mod update_stream_mode;
 pub mod update_stream_warm_throughput;
+
+/// The lease-coordination extension's router (see `riffle_wire::model::leases`), behind the
+/// same guard as Data Streams: IAM actions `kinesis:ListLeases` and so on, on the stream.
+pub fn lease_router() -> Router<StreamsService> {
+    use riffle_wire::model::leases as l;
+    Router::new(l::TARGET_PREFIX)
+        .route::<l::ListLeases, _, _, _>(list_leases::handle)
+        .route::<l::CreateLease, _, _, _>(create_lease::handle)
+        .route::<l::UpdateLease, _, _, _>(update_lease::handle)
+        .route::<l::DeleteLease, _, _, _>(delete_lease::handle)
+        .guard(|svc: &StreamsService, ctx, op, body| svc.admit(ctx, op, body))
+}
 
 /// The Data Streams router: every built operation, and the rest declared as not built.
 pub fn router() -> Router<StreamsService> {

@@ -59,7 +59,7 @@ pub const ALL_OPERATIONS: &[&str] = &[
 const NAME_PATTERN: &str = "[a-zA-Z0-9_.-]+";
 const STREAM_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
 
-const STREAM_NAME: Member = Member::new(
+pub(crate) const STREAM_NAME: Member = Member::new(
     "StreamName",
     Ty::Str,
     &[NotNullUnless("StreamARN"), Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)],
@@ -68,7 +68,7 @@ const STREAM_NAME_REQUIRED: Member =
     Member::new("StreamName", Ty::Str, &[NotNull, Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
 const STREAM_NAME_OPTIONAL: Member =
     Member::new("StreamName", Ty::Str, &[Pattern(NAME_PATTERN, patterns::name), LenMin(1), LenMax(128)]);
-const STREAM_ARN: Member =
+pub(crate) const STREAM_ARN: Member =
     Member::new("StreamARN", Ty::Str, &[Pattern(STREAM_ARN_PATTERN, patterns::stream_arn), LenMin(1), LenMax(2048)]);
 const STREAM_ID: Member = Member::new(
     "StreamId",
