@@ -158,6 +158,17 @@ enum Command {
 /// The outcome of one [`Producer::put`]; await it.
 pub struct PutHandle(oneshot::Receiver<Result<PutOutcome, Error>>);
 
+impl PutHandle {
+    /// The outcome if it is known already, without waiting.
+    pub fn try_outcome(&mut self) -> Option<Result<PutOutcome, Error>> {
+        match self.0.try_recv() {
+            Ok(r) => Some(r),
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Some(Err(Error::Closed)),
+        }
+    }
+}
+
 impl Future for PutHandle {
     type Output = Result<PutOutcome, Error>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

@@ -49,6 +49,13 @@ pub enum Command {
         #[command(flatten)]
         args: crate::tools::generate::GenArgs,
     },
+    /// Tail log files into streams, like the Kinesis Agent (agent.json flows).
+    Agent {
+        #[command(flatten)]
+        conn: crate::tools::Conn,
+        #[command(flatten)]
+        args: crate::tools::agent::AgentArgs,
+    },
     /// Work out how many shards a workload needs.
     Plan(crate::tools::plan::PlanArgs),
 }

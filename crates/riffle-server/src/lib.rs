@@ -19,7 +19,11 @@ use config::{Cli, Command};
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     // The server logs its progress; the client tools only their warnings.
-    let default = if matches!(cli.command, Command::Serve(_) | Command::Bench(_)) { "info" } else { "warn" };
+    let default = if matches!(cli.command, Command::Serve(_) | Command::Bench(_) | Command::Agent { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIFFLE_LOG").unwrap_or_else(|_| default.into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
@@ -31,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Put { conn, args } => runtime.block_on(tools::put::run(&conn, args)),
         Command::Tail { conn, args } => runtime.block_on(tools::tail::run(&conn, args)),
         Command::Gen { conn, args } => runtime.block_on(tools::generate::run(&conn, args)),
+        Command::Agent { conn, args } => runtime.block_on(tools::agent::run(&conn, args)),
         Command::Plan(args) => tools::plan::run(args),
     }
 }

@@ -171,11 +171,6 @@ impl Template {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    let (y, mo, d, h, mi, s, milli, _) = riffle_types::time::civil(ms);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
-}
-
 fn value(f: &Field, rng: &mut impl Rng, seq: u64, now: i64) -> String {
     match f {
         Field::FirstName => name::FirstName().fake_with_rng(rng),
@@ -196,7 +191,7 @@ fn value(f: &Field, rng: &mut impl Rng, seq: u64, now: i64) -> String {
         Field::Float { min, max, decimals } => format!("{:.*}", decimals, rng.random_range(*min..=max.max(*min))),
         Field::Choice(options) => options.choose(rng).cloned().unwrap_or_default(),
         Field::Boolean => rng.random_bool(0.5).to_string(),
-        Field::Now => rfc3339(now),
+        Field::Now => super::rfc3339(now),
         Field::Epoch => (now / 1000).to_string(),
         Field::EpochMillis => now.to_string(),
         Field::Temperature => format!("{:.2}", 20.0 + rng.random_range(-5.0..5.0)),

@@ -2,6 +2,7 @@
 //! planner. They speak to any Kinesis endpoint (Riffle by default, or AWS) through the
 //! official SDK and the `riffle-client` producer.
 
+pub mod agent;
 pub mod generate;
 pub mod plan;
 pub mod put;
@@ -40,4 +41,10 @@ pub fn sdk<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::D
 /// Every shard of a stream, open and closed.
 pub async fn list_shards(k: &Client, stream: &str) -> anyhow::Result<Vec<Shard>> {
     Ok(riffle_client::shards::list_shards(k, stream).await?)
+}
+
+/// A time as RFC 3339 in UTC with milliseconds: `2026-11-22T03:39:45.601Z`.
+pub fn rfc3339(ms: i64) -> String {
+    let (y, mo, d, h, mi, s, milli, _) = riffle_types::time::civil(ms);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
