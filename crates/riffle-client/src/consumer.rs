@@ -421,8 +421,9 @@ impl<F: ProcessorFactory> Worker<F> {
     }
 }
 
-/// Registers (or finds) an enhanced fan-out consumer and waits until it is ACTIVE.
-async fn register(client: &Client, stream: &str, name: &str) -> Result<String, Error> {
+/// Registers (or finds) an enhanced fan-out consumer of `stream` and waits until it is
+/// ACTIVE; returns its ARN.
+pub async fn register(client: &Client, stream: &str, name: &str) -> Result<String, Error> {
     let s = client.describe_stream_summary().stream_name(stream).send().await.map_err(Error::from_sdk)?;
     let arn = s.stream_description_summary().map(|d| d.stream_arn().to_string()).unwrap_or_default();
     let arn_of = match client.describe_stream_consumer().stream_arn(&arn).consumer_name(name).send().await {
@@ -466,12 +467,19 @@ fn start_of(lease: &Lease) -> (ShardIteratorType, Option<String>, Option<DateTim
     }
 }
 
+/// The user records in `records` of `shard`: KPL aggregated records split into theirs (when
+/// `split`), the others as they are.
+pub fn to_user_records(shard: &str, records: &[aws_sdk_kinesis::types::Record], split: bool) -> Vec<ConsumerRecord> {
+    user_records(shard, records, &mut None, split)
+}
+
 /// De-aggregates `records` of `shard`, skipping the part of the first record that an
 /// aggregated checkpoint already covers.
 fn user_records(
     shard: &str,
     records: &[aws_sdk_kinesis::types::Record],
     skip: &mut Option<(String, u64)>,
+    split: bool,
 ) -> Vec<ConsumerRecord> {
     let mut out = Vec::new();
     for r in records {
@@ -481,7 +489,7 @@ fn user_records(
             Some((s, sub)) if s == seq => Some(sub),
             _ => None,
         };
-        match deaggregate(&data) {
+        match deaggregate(&data).filter(|_| split) {
             Some(users) => {
                 for (i, u) in users.into_iter().enumerate() {
                     if done_sub.is_some_and(|d| i as u64 <= d) {
@@ -565,7 +573,7 @@ impl ShardTask {
                     continue;
                 }
             };
-            let batch = user_records(&key, &fetched.records, &mut skip);
+            let batch = user_records(&key, &fetched.records, &mut skip, true);
             if let Some(last) = batch.last() {
                 *checkpointer.last.lock().expect("lock") =
                     Some((last.sequence_number.clone(), last.sub_sequence_number));
@@ -716,12 +724,13 @@ mod tests {
         let packed = agg.finish().unwrap().data;
         let records = vec![rec("1", packed.clone()), rec("2", Bytes::from_static(b"plain"))];
         let mut skip = Some(("1".to_string(), 1));
-        let got = user_records("s", &records, &mut skip);
+        let got = user_records("s", &records, &mut skip, true);
         let data: Vec<&[u8]> = got.iter().map(|r| &r.data[..]).collect();
         assert_eq!(data, vec![b"r2" as &[u8], b"r3", b"plain"]);
         assert_eq!(got[0].sub_sequence_number, Some(2));
         assert_eq!(got[2].sub_sequence_number, None);
-        assert_eq!(user_records("s", &records, &mut None).len(), 5);
+        assert_eq!(to_user_records("s", &records, true).len(), 5);
+        assert_eq!(to_user_records("s", &records, false).len(), 2, "kept whole");
     }
 
     #[test]

@@ -10,9 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::primitives::DateTime;
-use aws_sdk_kinesis::types::{ConsumerStatus, ShardIteratorType, StartingPosition, SubscribeToShardEventStream};
-use bytes::Bytes;
-use riffle_client::agg::deaggregate;
+use aws_sdk_kinesis::types::{ShardIteratorType, StartingPosition, SubscribeToShardEventStream};
+use riffle_client::consumer::{ConsumerRecord, register, to_user_records};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -77,19 +76,9 @@ fn parse_from(s: &str) -> anyhow::Result<From> {
     })
 }
 
-/// One record on its way to the printer.
-struct Line {
-    shard: String,
-    sequence: String,
-    sub: Option<usize>,
-    partition_key: String,
-    arrival: Option<DateTime>,
-    data: Bytes,
-}
-
 /// What shard readers tell the coordinator.
 enum Event {
-    Records(Vec<Line>),
+    Records(Vec<ConsumerRecord>),
     /// The shard is finished; these are its children.
     Ended {
         shard: String,
@@ -99,55 +88,28 @@ enum Event {
     Failed,
 }
 
-fn lines(shard: &str, records: &[aws_sdk_kinesis::types::Record], split: bool) -> Vec<Line> {
-    let mut out = Vec::new();
-    for r in records {
-        let data = Bytes::copy_from_slice(r.data().as_ref());
-        let users = if split { deaggregate(&data) } else { None };
-        match users {
-            Some(users) => out.extend(users.into_iter().enumerate().map(|(i, u)| Line {
-                shard: shard.to_string(),
-                sequence: r.sequence_number().to_string(),
-                sub: Some(i),
-                partition_key: u.partition_key,
-                arrival: r.approximate_arrival_timestamp().copied(),
-                data: u.data,
-            })),
-            None => out.push(Line {
-                shard: shard.to_string(),
-                sequence: r.sequence_number().to_string(),
-                sub: None,
-                partition_key: r.partition_key().unwrap_or_default().to_string(),
-                arrival: r.approximate_arrival_timestamp().copied(),
-                data,
-            }),
-        }
-    }
-    out
-}
-
-fn print(out: &mut impl Write, l: &Line, format: Format) -> std::io::Result<()> {
-    let seq = match l.sub {
-        Some(i) => format!("{}:{i}", l.sequence),
-        None => l.sequence.clone(),
+fn print(out: &mut impl Write, l: &ConsumerRecord, format: Format) -> std::io::Result<()> {
+    let seq = match l.sub_sequence_number {
+        Some(i) => format!("{}:{i}", l.sequence_number),
+        None => l.sequence_number.clone(),
     };
     match format {
         Format::Raw => out.write_all(&l.data),
-        Format::Utf8 => writeln!(out, "{} {seq} {}", l.shard, String::from_utf8_lossy(&l.data)),
+        Format::Utf8 => writeln!(out, "{} {seq} {}", l.shard_id, String::from_utf8_lossy(&l.data)),
         Format::Json => {
             let (text, b64) = match std::str::from_utf8(&l.data) {
                 Ok(t) => (Some(t), None),
                 Err(_) => (None, Some(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &l.data))),
             };
             let v = json!({
-                "shard": l.shard, "sequence_number": l.sequence, "sub_sequence_number": l.sub,
+                "shard": l.shard_id, "sequence_number": l.sequence_number, "sub_sequence_number": l.sub_sequence_number,
                 "partition_key": l.partition_key, "arrival": l.arrival.map(|t| t.as_secs_f64()),
                 "data": text, "data_base64": b64,
             });
             writeln!(out, "{v}")
         }
         Format::Hex => {
-            writeln!(out, "{} {seq} ({} bytes)", l.shard, l.data.len())?;
+            writeln!(out, "{} {seq} ({} bytes)", l.shard_id, l.data.len())?;
             for (i, chunk) in l.data.chunks(16).enumerate() {
                 let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
                 let text: String =
@@ -201,7 +163,7 @@ async fn poll_shard(
             Err(e) => return Err(sdk(e)),
         };
         let n = out.records().len();
-        if n > 0 && tx.send(Event::Records(lines(&shard, out.records(), split))).await.is_err() {
+        if n > 0 && tx.send(Event::Records(to_user_records(&shard, out.records(), split))).await.is_err() {
             return Ok(());
         }
         it = out.next_shard_iterator().map(str::to_string);
@@ -247,7 +209,8 @@ async fn push_shard(
             .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?
         {
             if let SubscribeToShardEventStream::SubscribeToShardEvent(e) = ev {
-                if !e.records().is_empty() && tx.send(Event::Records(lines(&shard, e.records(), split))).await.is_err()
+                if !e.records().is_empty()
+                    && tx.send(Event::Records(to_user_records(&shard, e.records(), split))).await.is_err()
                 {
                     return Ok(());
                 }
@@ -273,34 +236,13 @@ async fn push_shard(
     }
 }
 
-async fn consumer_arn(k: &Client, stream: &str, name: &str) -> anyhow::Result<String> {
-    let s = k.describe_stream_summary().stream_name(stream).send().await.map_err(sdk)?;
-    let arn = s.stream_description_summary().context("no summary")?.stream_arn().to_string();
-    let found = k.describe_stream_consumer().stream_arn(&arn).consumer_name(name).send().await;
-    let consumer_arn = match found {
-        Ok(c) => c.consumer_description().context("no description")?.consumer_arn().to_string(),
-        Err(_) => {
-            let c = k.register_stream_consumer().stream_arn(&arn).consumer_name(name).send().await.map_err(sdk)?;
-            c.consumer().context("no consumer")?.consumer_arn().to_string()
-        }
-    };
-    for _ in 0..300 {
-        let d = k.describe_stream_consumer().consumer_arn(&consumer_arn).send().await.map_err(sdk)?;
-        if d.consumer_description().is_some_and(|c| c.consumer_status() == &ConsumerStatus::Active) {
-            return Ok(consumer_arn);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("consumer {name} did not become ACTIVE")
-}
-
 pub async fn run(conn: &Conn, args: TailArgs) -> anyhow::Result<()> {
     let k = conn.client();
     let from = parse_from(&args.from)?;
     let format = if conn.json { Format::Json } else { args.format };
     let split = !args.no_deaggregate;
     let consumer = match &args.efo {
-        Some(name) => Some(consumer_arn(&k, &args.stream, name).await?),
+        Some(name) => Some(register(&k, &args.stream, name).await?),
         None => None,
     };
     let shards = super::list_shards(&k, &args.stream).await?;
