@@ -374,11 +374,27 @@ impl Worker {
             let flushing = !flush_waiters.is_empty() || closing;
             let wake = self.next_wake(flushing);
             tokio::select! {
-                cmd = rx.recv(), if !closing => match cmd {
-                    Some(Command::Put(p)) => self.buffer(p),
-                    Some(Command::Flush(w)) => flush_waiters.push(w),
-                    None => closing = true,
-                },
+                cmd = rx.recv(), if !closing => {
+                    // Take everything already queued before sending: a producer that is
+                    // behind then sends full batches, not one call per record.
+                    let mut next = cmd;
+                    let mut taken = 0;
+                    loop {
+                        match next {
+                            Some(Command::Put(p)) => self.buffer(p),
+                            Some(Command::Flush(w)) => flush_waiters.push(w),
+                            None => closing = true,
+                        }
+                        taken += 1;
+                        if closing || taken >= 50_000 {
+                            break;
+                        }
+                        match rx.try_recv() {
+                            Ok(c) => next = Some(c),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 Some(done) = self.inflight.join_next(), if !self.inflight.is_empty() => {
                     if let Ok(sent) = done {
                         self.settle(sent);

@@ -27,6 +27,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIFFLE_LOG").unwrap_or_else(|_| default.into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+    if matches!(
+        cli.command,
+        Command::Stream { .. } | Command::Put { .. } | Command::Tail { .. } | Command::Gen { .. } | Command::Plan(_)
+    ) {
+        restore_sigpipe();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::serve(args.resolve()?)),
@@ -37,5 +43,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gen { conn, args } => runtime.block_on(tools::generate::run(&conn, args)),
         Command::Agent { conn, args } => runtime.block_on(tools::agent::run(&conn, args)),
         Command::Plan(args) => tools::plan::run(args),
+    }
+}
+
+/// Lets the client tools end quietly when their output is closed (`riffle tail ... | head`),
+/// as command-line tools do, instead of panicking on the broken pipe. The server keeps Rust's
+/// default of ignoring SIGPIPE, so a closed connection never kills it.
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to the default has no preconditions; it runs
+    // before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -17,7 +17,7 @@ use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
 use super::Conn;
-use super::put::{KeyStrategy, Tally, producer, progress, summary};
+use super::put::{KeyStrategy, ProducerArgs, Tally, producer, progress, summary};
 
 /// A template the generator fills per record. The default is a sensor reading.
 pub const DEFAULT_TEMPLATE: &str = r#"{"sensorId": "{{random.number({"min":1,"max":50})}}", "reading": {{sensor.temperature}}, "status": "{{random.arrayElement(["OK","WARN","FAIL"])}}", "at": "{{date.now}}"}"#;
@@ -40,9 +40,8 @@ pub struct GenArgs {
     /// Partition keys: `random`, `fixed:VALUE`, `field:NAME` or `hash`, as for `riffle put`.
     #[arg(long, default_value = "random")]
     pub key: String,
-    /// Send each record on its own instead of KPL-aggregated.
-    #[arg(long)]
-    pub no_aggregate: bool,
+    #[command(flatten)]
+    pub producer: ProducerArgs,
 }
 
 /// A fake value.
@@ -249,7 +248,7 @@ pub async fn run(conn: &Conn, args: GenArgs) -> anyhow::Result<()> {
     if args.count.is_none() && args.duration.is_none() {
         bail!("give --count or --duration");
     }
-    let producer = producer(conn, &args.stream, !args.no_aggregate, 100).await?;
+    let producer = producer(conn, &args.stream, &args.producer).await?;
     let tally = Tally::new(progress(args.count));
     let started = Instant::now();
     let end = args.duration.map(|d| started + Duration::from_secs(d));

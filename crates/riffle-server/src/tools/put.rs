@@ -38,12 +38,23 @@ pub struct PutArgs {
     /// (the record's MD5).
     #[arg(long, default_value = "random")]
     pub key: String,
+    #[command(flatten)]
+    pub producer: ProducerArgs,
+}
+
+/// How `put` and `gen` batch and pace (the producer's settings).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProducerArgs {
     /// Send each record on its own instead of KPL-aggregated.
     #[arg(long)]
     pub no_aggregate: bool,
     /// Longest a record waits to be batched, in milliseconds.
     #[arg(long, default_value_t = 100)]
     pub max_buffered_ms: u64,
+    /// Per-shard pacing as a percentage of a shard's write limit (1,000 records/s, 1 MiB/s);
+    /// raise it for a server running with `--limits off`.
+    #[arg(long, default_value_t = 150)]
+    pub rate_limit_percent: u32,
 }
 
 /// How partition keys are chosen.
@@ -143,10 +154,11 @@ pub fn progress(total: Option<u64>) -> indicatif::ProgressBar {
     bar
 }
 
-pub async fn producer(conn: &Conn, stream: &str, aggregate: bool, max_buffered_ms: u64) -> anyhow::Result<Producer> {
+pub async fn producer(conn: &Conn, stream: &str, args: &ProducerArgs) -> anyhow::Result<Producer> {
     let config = ProducerConfig {
-        aggregation: aggregate,
-        record_max_buffered_time: Duration::from_millis(max_buffered_ms),
+        aggregation: !args.no_aggregate,
+        record_max_buffered_time: Duration::from_millis(args.max_buffered_ms),
+        rate_limit_percent: args.rate_limit_percent,
         ..Default::default()
     };
     Ok(Producer::new(conn.client(), stream, config).await?)
@@ -181,7 +193,7 @@ pub fn summary(
 
 pub async fn run(conn: &Conn, args: PutArgs) -> anyhow::Result<()> {
     let strategy = KeyStrategy::parse(&args.key)?;
-    let producer = producer(conn, &args.stream, !args.no_aggregate, args.max_buffered_ms).await?;
+    let producer = producer(conn, &args.stream, &args.producer).await?;
     let total = (!args.records.is_empty()).then_some(args.records.len() as u64);
     let tally = Tally::new(progress(total));
     let started = Instant::now();
