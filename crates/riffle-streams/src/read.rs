@@ -8,7 +8,7 @@ use riffle_log::ShardKey;
 use riffle_meta::{ShardRecord, StreamKey, StreamRecord};
 use riffle_types::ShardId;
 use riffle_wire::model::kinesis::{ChildShard, HashKeyRange, Record};
-use riffle_wire::types::{Blob, Timestamp};
+use riffle_wire::types::{Blob, Text, Timestamp};
 
 use crate::error::{Result, StreamsError};
 use crate::service::StreamsService;
@@ -101,7 +101,7 @@ pub(crate) async fn read_page(
             sequence_number,
             approximate_arrival_timestamp: Timestamp(r.arrival_ms),
             data: Blob(data),
-            partition_key: String::from_utf8_lossy(&r.partition_key).into_owned(),
+            partition_key: Text(r.partition_key),
             encryption_type,
         });
     }

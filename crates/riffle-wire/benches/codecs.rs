@@ -10,7 +10,7 @@ use riffle_types::seq::SequenceNumber;
 use riffle_wire::model::kinesis::{
     GetRecords, GetRecordsOutput, PutRecords, PutRecordsOutput, PutRecordsResultEntry, Record,
 };
-use riffle_wire::types::{Blob, Timestamp};
+use riffle_wire::types::{Blob, Text, Timestamp};
 use riffle_wire::{Codec, Operation, schema};
 use serde_json::{Value, json};
 
@@ -60,7 +60,7 @@ fn get_records_output() -> GetRecordsOutput {
                 sequence_number: s,
                 approximate_arrival_timestamp: Timestamp(1_795_000_100_123),
                 data: Blob(Bytes::from(data(i))),
-                partition_key: format!("key-{i}"),
+                partition_key: Text(Bytes::from(format!("key-{i}"))),
                 encryption_type: None,
             })
             .collect(),

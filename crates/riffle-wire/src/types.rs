@@ -37,6 +37,24 @@ impl<'de> Deserialize<'de> for Blob {
     }
 }
 
+/// Text held in shared bytes (a partition key read back from the log): served without
+/// copying it into a `String`. Bytes that are not UTF-8 show as U+FFFD, as a lossy
+/// conversion would.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text(pub Bytes);
+
+impl Text {
+    pub fn as_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_str())
+    }
+}
+
 /// A point in time, in epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);

@@ -182,7 +182,7 @@ pub fn get_records_output(out: &GetRecordsOutput, codec: Codec) -> Vec<u8> {
     let size: usize = out
         .records
         .iter()
-        .map(|r| base64::encoded_len(r.data.0.len(), true).unwrap_or(0) + r.partition_key.len() + 160)
+        .map(|r| base64::encoded_len(r.data.0.len(), true).unwrap_or(0) + r.partition_key.0.len() + 160)
         .sum();
     let mut w = Vec::with_capacity(size + 512);
     w.extend_from_slice(b"{\"Records\":[");
@@ -194,7 +194,7 @@ pub fn get_records_output(out: &GetRecordsOutput, codec: Codec) -> Vec<u8> {
         w.extend_from_slice(b",\"Data\":\"");
         base64_simd::STANDARD.encode_append(&r.data.0, &mut w);
         w.extend_from_slice(b"\",\"PartitionKey\":");
-        json(&mut w, &r.partition_key);
+        json(&mut w, &r.partition_key.as_str());
         if let Some(e) = r.encryption_type {
             w.extend_from_slice(b",\"EncryptionType\":");
             json(&mut w, e);
@@ -223,7 +223,7 @@ mod tests {
     use super::*;
     use crate::model::kinesis::{HashKeyRange, PutRecord, PutRecords, Record};
     use crate::router::Operation;
-    use crate::types::Timestamp;
+    use crate::types::{Text, Timestamp};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use proptest::prelude::*;
@@ -321,7 +321,7 @@ mod tests {
                 sequence_number: seq,
                 approximate_arrival_timestamp: Timestamp(at),
                 data: Blob(Bytes::from(data)),
-                partition_key: key,
+                partition_key: Text(Bytes::from(key)),
                 encryption_type: enc,
             })
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::router::Operation;
 use crate::schema::{Member, Rule::*, Ty, patterns};
-use crate::types::{Blob, Timestamp};
+use crate::types::{Blob, Text, Timestamp};
 
 /// The `X-Amz-Target` prefix of the service.
 pub const TARGET_PREFIX: &str = "Kinesis_20131202";
@@ -598,7 +598,7 @@ pub struct Record {
     pub sequence_number: String,
     pub approximate_arrival_timestamp: Timestamp,
     pub data: Blob,
-    pub partition_key: String,
+    pub partition_key: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<&'static str>,
 }
