@@ -17,7 +17,7 @@ use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
 use super::Conn;
-use super::put::{KeyStrategy, ProducerArgs, Tally, producer, progress, summary};
+use super::put::{KeyStrategy, ProducerArgs, Run};
 
 /// A template the generator fills per record. The default is a sensor reading.
 pub const DEFAULT_TEMPLATE: &str = r#"{"sensorId": "{{random.number({"min":1,"max":50})}}", "reading": {{sensor.temperature}}, "status": "{{random.arrayElement(["OK","WARN","FAIL"])}}", "at": "{{date.now}}"}"#;
@@ -248,9 +248,8 @@ pub async fn run(conn: &Conn, args: GenArgs) -> anyhow::Result<()> {
     if args.count.is_none() && args.duration.is_none() {
         bail!("give --count or --duration");
     }
-    let producer = producer(conn, &args.stream, &args.producer).await?;
-    let tally = Tally::new(progress(args.count));
-    let started = Instant::now();
+    let run = Run::start(conn, &args.stream, &args.producer, args.count).await?;
+    let started = run.started();
     let end = args.duration.map(|d| started + Duration::from_secs(d));
     let mut rng = rand::rng();
     let mut n = 0u64;
@@ -264,16 +263,12 @@ pub async fn run(conn: &Conn, args: GenArgs) -> anyhow::Result<()> {
         }
         let record = template.render(&mut rng, n);
         let key = strategy.key(record.as_bytes())?;
-        tally.add(producer.put(key, Bytes::from(record))).await;
+        run.put(key, Bytes::from(record)).await;
         n += 1;
     }
-    producer.flush().await;
-    let (ok, failed, counts, error) = tally.finish().await;
-    let metrics = producer.metrics();
-    producer.shutdown().await;
+    let (failed, counts) = run.finish(conn, "generated").await;
     let shards = riffle_client::shards::ShardMap::load(&conn.client(), &args.stream).await?;
     let report = distribution(shards.shards(), &counts);
-    summary(conn, "generated", ok, failed, started.elapsed().as_secs_f64(), &metrics, error);
     if conn.json {
         println!("{report}");
     } else {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
-use riffle_client::producer::{MetricsSnapshot, Producer, ProducerConfig, PutHandle};
+use riffle_client::producer::{Producer, ProducerConfig, PutHandle};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -99,16 +99,28 @@ impl KeyStrategy {
 }
 
 /// What a run's puts came to: acknowledged, failed, acknowledged per shard, the first error.
-pub type Outcome = (u64, u64, BTreeMap<String, u64>, Option<String>);
+type Outcome = (u64, u64, BTreeMap<String, u64>, Option<String>);
 
-/// Counts the outcomes of puts, in order, while the producer works.
-pub struct Tally {
+/// One `put` or `gen` run: the producer, the outcomes counted in order as they arrive (with
+/// a progress bar), and the summary line at the end.
+pub struct Run {
+    producer: Producer,
     tx: mpsc::Sender<PutHandle>,
     done: tokio::task::JoinHandle<Outcome>,
+    started: Instant,
 }
 
-impl Tally {
-    pub fn new(progress: indicatif::ProgressBar) -> Tally {
+impl Run {
+    /// Starts a producer for `stream`; `total` sizes the progress bar when it is known.
+    pub async fn start(conn: &Conn, stream: &str, args: &ProducerArgs, total: Option<u64>) -> anyhow::Result<Run> {
+        let config = ProducerConfig {
+            aggregation: !args.no_aggregate,
+            record_max_buffered_time: Duration::from_millis(args.max_buffered_ms),
+            rate_limit_percent: args.rate_limit_percent,
+            ..Default::default()
+        };
+        let producer = Producer::new(conn.client(), stream, config).await?;
+        let progress = progress(total);
         let (tx, mut rx) = mpsc::channel::<PutHandle>(100_000);
         let done = tokio::spawn(async move {
             let (mut ok, mut failed, mut shards, mut first_error) = (0u64, 0u64, BTreeMap::new(), None);
@@ -128,21 +140,48 @@ impl Tally {
             progress.finish_and_clear();
             (ok, failed, shards, first_error)
         });
-        Tally { tx, done }
+        Ok(Run { producer, tx, done, started: Instant::now() })
     }
 
-    pub async fn add(&self, h: PutHandle) {
-        let _ = self.tx.send(h).await;
+    pub fn started(&self) -> Instant {
+        self.started
     }
 
-    pub async fn finish(self) -> Outcome {
+    /// Queues one record (waits only when 100,000 outcomes are pending).
+    pub async fn put(&self, key: String, data: Bytes) {
+        let _ = self.tx.send(self.producer.put(key, data)).await;
+    }
+
+    /// Sends everything, waits for every outcome, stops the producer and prints the summary
+    /// (`what` names the run). Returns how many records failed, and the records per shard.
+    pub async fn finish(self, conn: &Conn, what: &str) -> (u64, BTreeMap<String, u64>) {
+        self.producer.flush().await;
         drop(self.tx);
-        self.done.await.unwrap_or_default()
+        let (ok, failed, shards, error) = self.done.await.unwrap_or_default();
+        let metrics = self.producer.metrics();
+        self.producer.shutdown().await;
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = ok as f64 / secs.max(1e-9);
+        if conn.json {
+            println!(
+                "{}",
+                json!({"records": ok, "failed": failed, "seconds": secs, "records_per_sec": rate, "metrics": metrics, "error": error})
+            );
+        } else {
+            println!(
+                "{what} {ok} records in {secs:.2} s ({rate:.0} records/s) as {} Kinesis records in {} PutRecords calls; {failed} failed, {} retried",
+                metrics.kinesis_records_put, metrics.requests, metrics.retries
+            );
+            if let Some(e) = error {
+                println!("first error: {e}");
+            }
+        }
+        (failed, shards)
     }
 }
 
 /// A progress bar on a terminal (nothing otherwise), counting acknowledged records.
-pub fn progress(total: Option<u64>) -> indicatif::ProgressBar {
+fn progress(total: Option<u64>) -> indicatif::ProgressBar {
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),
@@ -154,53 +193,17 @@ pub fn progress(total: Option<u64>) -> indicatif::ProgressBar {
     bar
 }
 
-pub async fn producer(conn: &Conn, stream: &str, args: &ProducerArgs) -> anyhow::Result<Producer> {
-    let config = ProducerConfig {
-        aggregation: !args.no_aggregate,
-        record_max_buffered_time: Duration::from_millis(args.max_buffered_ms),
-        rate_limit_percent: args.rate_limit_percent,
-        ..Default::default()
-    };
-    Ok(Producer::new(conn.client(), stream, config).await?)
-}
-
-/// Prints the summary line of a put or gen run.
-pub fn summary(
-    conn: &Conn,
-    what: &str,
-    ok: u64,
-    failed: u64,
-    secs: f64,
-    metrics: &MetricsSnapshot,
-    error: Option<String>,
-) {
-    let rate = ok as f64 / secs.max(1e-9);
-    if conn.json {
-        println!(
-            "{}",
-            json!({"records": ok, "failed": failed, "seconds": secs, "records_per_sec": rate, "metrics": metrics, "error": error})
-        );
-    } else {
-        println!(
-            "{what} {ok} records in {secs:.2} s ({rate:.0} records/s) as {} Kinesis records in {} PutRecords calls; {failed} failed, {} retried",
-            metrics.kinesis_records_put, metrics.requests, metrics.retries
-        );
-        if let Some(e) = error {
-            println!("first error: {e}");
-        }
-    }
-}
-
 pub async fn run(conn: &Conn, args: PutArgs) -> anyhow::Result<()> {
     let strategy = KeyStrategy::parse(&args.key)?;
-    let producer = producer(conn, &args.stream, &args.producer).await?;
     let total = (!args.records.is_empty()).then_some(args.records.len() as u64);
-    let tally = Tally::new(progress(total));
-    let started = Instant::now();
-    let put = |data: Bytes| -> anyhow::Result<PutHandle> { Ok(producer.put(strategy.key(&data)?, data)) };
+    let run = Run::start(conn, &args.stream, &args.producer, total).await?;
+    let put = |data: Bytes| -> anyhow::Result<(String, Bytes)> { Ok((strategy.key(&data)?, data)) };
     if !args.records.is_empty() {
         for r in &args.records {
-            tally.add(put(Bytes::copy_from_slice(r.as_bytes()))?).await;
+            {
+                let (key, data) = put(Bytes::copy_from_slice(r.as_bytes()))?;
+                run.put(key, data).await;
+            }
         }
     } else {
         let reader: Box<dyn Read + Send> = match &args.file {
@@ -220,7 +223,10 @@ pub async fn run(conn: &Conn, args: PutArgs) -> anyhow::Result<()> {
                             line.pop();
                         }
                     }
-                    tally.add(put(Bytes::from(std::mem::take(&mut line)))?).await;
+                    {
+                        let (key, data) = put(Bytes::from(std::mem::take(&mut line)))?;
+                        run.put(key, data).await;
+                    }
                 }
             }
             Input::LengthDelimited => loop {
@@ -232,15 +238,14 @@ pub async fn run(conn: &Conn, args: PutArgs) -> anyhow::Result<()> {
                 }
                 let mut data = vec![0u8; u32::from_be_bytes(len) as usize];
                 reader.read_exact(&mut data).context("a length-delimited record is cut short")?;
-                tally.add(put(Bytes::from(data))?).await;
+                {
+                    let (key, data) = put(Bytes::from(data))?;
+                    run.put(key, data).await;
+                }
             },
         }
     }
-    producer.flush().await;
-    let (ok, failed, _, error) = tally.finish().await;
-    let metrics = producer.metrics();
-    producer.shutdown().await;
-    summary(conn, "put", ok, failed, started.elapsed().as_secs_f64(), &metrics, error);
+    let (failed, _) = run.finish(conn, "put").await;
     if failed > 0 {
         bail!("{failed} records failed");
     }
